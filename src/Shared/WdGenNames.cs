@@ -1,0 +1,14 @@
+// Metadata names of WdGen's own attributes and interfaces, as the generator and the analyzers look them up.
+
+namespace WdGen
+{
+    internal static class WdGenNames
+    {
+        public const string DecayGroupsAttribute = "WdGen.DecayGroupsAttribute";
+        public const string DecayAttribute = "WdGen.DecayAttribute";
+        public const string NoDecayAttribute = "WdGen.NoDecayAttribute";
+        public const string LayerRoleAttribute = "WdGen.LayerRoleAttribute";
+        public const string ContributorInterface = "WdGen.IDecayGroupsContributor`1";
+        public const string IncludeBiases = "IncludeBiases";
+    }
+}

@@ -1,0 +1,152 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using WdGen.Generator.Tests.Infrastructure;
+using Xunit;
+
+namespace WdGen.Generator.Tests.Incrementality
+{
+    /// <summary>The generator's steps stay cached for unrelated edits and redo only the edited model.</summary>
+    public class IncrementalityTests
+    {
+        private const string Unrelated = """
+            namespace Samples
+            {
+                public static class Helpers
+                {
+                    public static int Answer() => 42;
+                }
+            }
+            """;
+
+        private const string SecondModel = """
+            using TorchSharp;
+            using TorchSharp.Modules;
+            using WdGen;
+            using static TorchSharp.torch;
+
+            namespace Samples
+            {
+                [DecayGroups]
+                public sealed partial class Small : nn.Module<Tensor, Tensor>
+                {
+                    private readonly Linear fc = nn.Linear(2, 2);
+
+                    public Small() : base(nameof(Small)) => RegisterComponents();
+
+                    public override Tensor forward(Tensor input) => input;
+                }
+            }
+            """;
+
+        private static readonly string[] TrackedSteps =
+        {
+            DecayGroupsGenerator.Steps.TorchSharpReferenced,
+            DecayGroupsGenerator.Steps.ClassModels,
+            DecayGroupsGenerator.Steps.MemberModels,
+            DecayGroupsGenerator.Steps.Models,
+        };
+
+        [Fact]
+        public void Method_body_edit_in_an_unrelated_file_leaves_every_step_cached()
+        {
+            var compilation = TestCompilation.Create(new[] { ModelSources.Gpt, SecondModel, Unrelated });
+            var driver = GeneratorRunner.CreateDriver().RunGenerators(compilation);
+
+            var edited = Replace(compilation, 2, Unrelated.Replace("=> 42", "=> 43"));
+            driver = driver.RunGenerators(edited);
+
+            var result = driver.GetRunResult().Results.Single();
+            foreach (var step in TrackedSteps)
+            {
+                foreach (var output in Outputs(result, step))
+                {
+                    Assert.True(
+                        output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
+                        step + " output was " + output.Reason + " after an unrelated edit.");
+                }
+            }
+
+            Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs), o =>
+                Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, "Source output was " + o.Reason));
+        }
+
+        [Fact]
+        public void Field_edit_regenerates_exactly_that_model()
+        {
+            var compilation = TestCompilation.Create(new[] { ModelSources.Gpt, SecondModel, Unrelated });
+            var driver = GeneratorRunner.CreateDriver().RunGenerators(compilation);
+
+            var edited = Replace(compilation, 1, SecondModel.Replace("private readonly Linear fc", "[NoDecay] private readonly Linear fc"));
+            driver = driver.RunGenerators(edited);
+
+            var result = driver.GetRunResult().Results.Single();
+            var models = Outputs(result, DecayGroupsGenerator.Steps.Models).ToList();
+            var changed = models.Where(o => o.Reason is IncrementalStepRunReason.Modified or IncrementalStepRunReason.New).ToList();
+            Assert.Single(changed);
+            Assert.Contains("Samples.Small.g.cs", changed[0].Value.ToString());
+            Assert.All(models.Except(changed), o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
+            Assert.Contains("[NoDecay] on Small.fc", result.GeneratedSources.Single(s => s.HintName == "Samples.Small.g.cs").SourceText.ToString());
+        }
+
+        [Fact]
+        public void No_step_output_holds_symbols_syntax_or_compilations()
+        {
+            var compilation = TestCompilation.Create(new[] { ModelSources.Gpt, SecondModel });
+            var result = GeneratorRunner.CreateDriver().RunGenerators(compilation).GetRunResult().Results.Single();
+
+            var checkedValues = 0;
+            // Only WdGen's own steps: Roslyn's internal attribute-lookup steps legitimately carry syntax trees.
+            foreach (var step in TrackedSteps.SelectMany(name => result.TrackedSteps[name]))
+            {
+                foreach (var (value, _) in step.Outputs)
+                {
+                    AssertNoRoslynObjects(value, step.Name ?? "(unnamed)", new HashSet<object>(ReferenceEqualityComparer.Instance));
+                    checkedValues++;
+                }
+            }
+
+            Assert.True(checkedValues > 0);
+        }
+
+        private static CSharpCompilation Replace(CSharpCompilation compilation, int index, string text)
+        {
+            var old = compilation.SyntaxTrees.ElementAt(index);
+            return compilation.ReplaceSyntaxTree(old, CSharpSyntaxTree.ParseText(text, TestCompilation.ParseOptions, old.FilePath));
+        }
+
+        private static IEnumerable<(object Value, IncrementalStepRunReason Reason)> Outputs(GeneratorRunResult result, string step)
+            => result.TrackedSteps.TryGetValue(step, out var runs) ? runs.SelectMany(r => r.Outputs) : Enumerable.Empty<(object, IncrementalStepRunReason)>();
+
+        private static void AssertNoRoslynObjects(object? value, string step, HashSet<object> seen)
+        {
+            if (value is null || value is string || value.GetType().IsPrimitive || value.GetType().IsEnum)
+            {
+                return;
+            }
+
+            Assert.False(value is ISymbol or SyntaxNode or Compilation or SemanticModel or SyntaxTree, "Step " + step + " outputs a " + value.GetType().Name + ".");
+            if (!value.GetType().IsValueType && !seen.Add(value))
+            {
+                return;
+            }
+
+            if (value is IEnumerable items)
+            {
+                foreach (var item in items)
+                {
+                    AssertNoRoslynObjects(item, step, seen);
+                }
+            }
+
+            foreach (var field in value.GetType().GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
+            {
+                AssertNoRoslynObjects(field.GetValue(value), step, seen);
+            }
+        }
+    }
+}

@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace WdGen
 {
     /// <summary>
-    /// Collects a model's parameters in walk order (generated code calls <see cref="Add"/> for each), then
+    /// Collects a model's parameters in walk order (generated code calls <c>Add</c> for each), then
     /// checks them against TorchSharp's <c>named_parameters()</c> and produces <see cref="DecayGroups{T}"/>.
     /// </summary>
     /// <typeparam name="T">The parameter type.</typeparam>
@@ -37,9 +37,27 @@ namespace WdGen
                 return;
             }
 
-            var (role, roleReason) = ParameterClassifier.Classify(ownerType, localName, context);
-            var decision = DecayPolicy.Decide(role, roleReason, context.Rule, context.Scale, context.IncludeBiases, context.RuleSource);
-            visits.Add(new Visit(name, parameter, inspector.Identify(parameter), role, decision));
+            Record(name, parameter, ParameterClassifier.Classify(ownerType, localName, context), context);
+        }
+
+        /// <summary>
+        /// Records a parameter whose owning module is known only by its metadata name (e.g.
+        /// <c>TorchSharp.Modules.Linear</c>): for callers that describe a model's layout rather than walk its modules.
+        /// </summary>
+        public void Add(string name, T parameter, string ownerMetadataName, string localName, DecayContext context)
+        {
+            if (parameter is null)
+            {
+                return;
+            }
+
+            Record(name, parameter, ParameterClassifier.Classify(ownerMetadataName, localName, context), context);
+        }
+
+        private void Record(string name, T parameter, (ParameterRole Role, string Reason) classification, DecayContext context)
+        {
+            var decision = DecayPolicy.Decide(classification.Role, classification.Reason, context.Rule, context.Scale, context.IncludeBiases, context.RuleSource);
+            visits.Add(new Visit(name, parameter, inspector.Identify(parameter), classification.Role, decision));
         }
 
         /// <summary>

@@ -6,11 +6,14 @@ namespace WdGen
     internal static class TypeNames
     {
         /// <summary><c>ModuleList`1</c> → <c>ModuleList</c>; nested types keep only their own name.</summary>
-        public static string Display(Type type)
+        public static string Display(Type type) => Display(type.Name);
+
+        /// <summary>The simple name in a metadata name: <c>TorchSharp.Modules.ModuleList`1</c> → <c>ModuleList</c>.</summary>
+        public static string Display(string metadataName)
         {
-            var name = type.Name;
-            var tick = name.IndexOf('`');
-            return tick < 0 ? name : name.Substring(0, tick);
+            var tick = metadataName.IndexOf('`');
+            var name = tick < 0 ? metadataName : metadataName.Substring(0, tick);
+            return name.Substring(Math.Max(name.LastIndexOf('.'), name.LastIndexOf('+')) + 1);
         }
 
         /// <summary>The key of <see cref="TorchSharpLayers"/>: namespace and name, generic arity kept.</summary>

@@ -227,6 +227,23 @@ namespace WdGen.Runtime.Tests.Grouping
         }
 
         [Fact]
+        public void Owners_known_only_by_metadata_name_are_classified_by_the_same_table()
+        {
+            var w = FakeParameter.New(4);
+            var g = FakeParameter.New(2);
+            var r = FakeParameter.New(1);
+            var builder = Builder();
+            builder.Add("fc.weight", w, "TorchSharp.Modules.Linear", "weight", DecayContext.Root);
+            builder.Add("blocks.0.ln.weight", g, "TorchSharp.Modules.LayerNorm", "weight", DecayContext.Root);
+            builder.Add("scale", r, "My.Custom`1", "scale", DecayContext.Root);
+
+            var groups = builder.Build(Registered(("fc.weight", w), ("blocks.0.ln.weight", g), ("scale", r)));
+
+            Assert.Equal(new[] { ParameterRole.Weight, ParameterRole.Norm, ParameterRole.Other }, groups.Entries.Select(e => e.Role));
+            Assert.Equal("Custom.scale is a raw parameter (no layer rule): no decay unless a WdGen attribute says so", groups["scale"].Reason);
+        }
+
+        [Fact]
         public void Unknown_index_throws_with_the_model_and_name()
         {
             var w = FakeParameter.New(1);

@@ -117,16 +117,33 @@ namespace WdGen
 
         private delegate sbyte Int8Function(global::System.IntPtr tensor);
 
+        private delegate int Int32Function(global::System.IntPtr tensor);
+
+        private delegate void DisposeFunction(global::System.IntPtr tensor);
+
         private static readonly global::System.Lazy<global::System.IntPtr> Library = new global::System.Lazy<global::System.IntPtr>(Load);
         private static readonly global::System.Lazy<PointerFunction> DataFunction = Export<PointerFunction>("THSTensor_data");
         private static readonly global::System.Lazy<Int64Function> NumelFunction = Export<Int64Function>("THSTensor_numel");
         private static readonly global::System.Lazy<Int8Function> TypeFunction = Export<Int8Function>("THSTensor_type");
+        private static readonly global::System.Lazy<PointerFunction> GradFunction = Export<PointerFunction>("THSTensor_grad");
+        private static readonly global::System.Lazy<Int32Function> DeviceTypeFunction = Export<Int32Function>("THSTensor_device_type");
+        private static readonly global::System.Lazy<Int32Function> ContiguousFunction = Export<Int32Function>("THSTensor_is_contiguous");
+        private static readonly global::System.Lazy<DisposeFunction> DisposeTensorFunction = Export<DisposeFunction>("THSTensor_dispose");
 
         public static global::System.IntPtr Data(global::System.IntPtr tensor) => DataFunction.Value(tensor);
 
         public static long ElementCount(global::System.IntPtr tensor) => NumelFunction.Value(tensor);
 
         public static int ElementType(global::System.IntPtr tensor) => TypeFunction.Value(tensor);
+
+        /// <summary>A new handle for the tensor's gradient (the caller disposes it), or zero when it has none.</summary>
+        public static global::System.IntPtr Grad(global::System.IntPtr tensor) => GradFunction.Value(tensor);
+
+        public static int DeviceType(global::System.IntPtr tensor) => DeviceTypeFunction.Value(tensor);
+
+        public static bool IsContiguous(global::System.IntPtr tensor) => ContiguousFunction.Value(tensor) != 0;
+
+        public static void Dispose(global::System.IntPtr tensor) => DisposeTensorFunction.Value(tensor);
 
         private static global::System.Lazy<T> Export<T>(string name)
             where T : global::System.Delegate
@@ -323,6 +340,295 @@ namespace WdGen
             }
 
             return groups;
+        }
+    }
+
+    /// <summary>
+    /// WdGen's fused optimizers over decay groups: one pass over all parameters per step, PyTorch's update rules,
+    /// optional per-element decay masks, and name-keyed state files. CPU, contiguous float32 tensors.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("WdGen.Generator", "0.1.0")]
+    internal static class DecayGroupsFusedOptimizers
+    {
+        /// <summary>
+        /// A fused AdamW (decoupled decay: <c>p ← p·(1 − lr·wd·mask)</c>, then the Adam update) over <paramref name="groups"/>;
+        /// decaying parameters get <paramref name="weightDecay"/> times their scale. <paramref name="decayMasks"/> (by
+        /// parameter name, same shape, float32) weight the decay of each element.
+        /// </summary>
+        public static FusedTorchSharpOptimizer ToFusedAdamW(
+            this global::WdGen.DecayGroups<global::TorchSharp.Modules.Parameter> groups,
+            double lr,
+            double weightDecay,
+            double beta1 = 0.9,
+            double beta2 = 0.999,
+            double eps = 1e-8,
+            bool amsgrad = false,
+            bool maximize = false,
+            global::System.Collections.Generic.IReadOnlyDictionary<string, global::TorchSharp.torch.Tensor>? decayMasks = null,
+            global::WdGen.Optimization.FusedEngineOptions? engineOptions = null)
+            => new FusedTorchSharpOptimizer(
+                groups,
+                global::WdGen.Optimization.FusedAlgorithm.AdamW,
+                weightDecay,
+                new global::WdGen.Optimization.FusedGroupOptions { LearningRate = lr, Beta1 = beta1, Beta2 = beta2, Eps = eps, Amsgrad = amsgrad, Maximize = maximize },
+                decayMasks,
+                engineOptions);
+
+        /// <summary>A fused Adam (L2: <c>g ← g + wd·mask·p</c>, then the Adam update) over <paramref name="groups"/>.</summary>
+        public static FusedTorchSharpOptimizer ToFusedAdam(
+            this global::WdGen.DecayGroups<global::TorchSharp.Modules.Parameter> groups,
+            double lr,
+            double weightDecay,
+            double beta1 = 0.9,
+            double beta2 = 0.999,
+            double eps = 1e-8,
+            bool amsgrad = false,
+            bool maximize = false,
+            global::System.Collections.Generic.IReadOnlyDictionary<string, global::TorchSharp.torch.Tensor>? decayMasks = null,
+            global::WdGen.Optimization.FusedEngineOptions? engineOptions = null)
+            => new FusedTorchSharpOptimizer(
+                groups,
+                global::WdGen.Optimization.FusedAlgorithm.Adam,
+                weightDecay,
+                new global::WdGen.Optimization.FusedGroupOptions { LearningRate = lr, Beta1 = beta1, Beta2 = beta2, Eps = eps, Amsgrad = amsgrad, Maximize = maximize },
+                decayMasks,
+                engineOptions);
+
+        /// <summary>A fused SGD (momentum, dampening, Nesterov, L2 weight decay) over <paramref name="groups"/>.</summary>
+        public static FusedTorchSharpOptimizer ToFusedSgd(
+            this global::WdGen.DecayGroups<global::TorchSharp.Modules.Parameter> groups,
+            double learningRate,
+            double weightDecay,
+            double momentum = 0,
+            double dampening = 0,
+            bool nesterov = false,
+            bool maximize = false,
+            global::System.Collections.Generic.IReadOnlyDictionary<string, global::TorchSharp.torch.Tensor>? decayMasks = null,
+            global::WdGen.Optimization.FusedEngineOptions? engineOptions = null)
+            => new FusedTorchSharpOptimizer(
+                groups,
+                global::WdGen.Optimization.FusedAlgorithm.Sgd,
+                weightDecay,
+                new global::WdGen.Optimization.FusedGroupOptions { LearningRate = learningRate, Momentum = momentum, Dampening = dampening, Nesterov = nesterov, Maximize = maximize },
+                decayMasks,
+                engineOptions);
+    }
+
+    /// <summary>
+    /// A TorchSharp optimizer backed by WdGen's fused engine: <c>step()</c>, <c>zero_grad()</c> and the learning-rate
+    /// schedulers work as with TorchSharp's own. Each step reads every parameter's data and gradient pointers through
+    /// LibTorchSharp and updates all of them in one pass. Save and load its state with <see cref="SaveState"/> and
+    /// <see cref="LoadState"/>: they are keyed by parameter name and the groups' fingerprint, so a resumed run with
+    /// renamed or reordered parameters fails instead of loading one parameter's moments into another.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("WdGen.Generator", "0.1.0")]
+    internal sealed class FusedTorchSharpOptimizer : global::TorchSharp.Modules.OptimizerHelper
+    {
+        private const int Float32 = 6;
+        private const int Cpu = 0;
+
+        private readonly global::WdGen.Optimization.FusedOptimizer engine;
+        private readonly global::TorchSharp.Modules.Parameter[] tensors;
+        private readonly string[] names;
+        private readonly global::System.IntPtr[] gradients;
+        private readonly float[] zeros = new float[16384];
+
+        public FusedTorchSharpOptimizer(
+            global::WdGen.DecayGroups<global::TorchSharp.Modules.Parameter> groups,
+            global::WdGen.Optimization.FusedAlgorithm algorithm,
+            double weightDecay,
+            global::WdGen.Optimization.FusedGroupOptions template,
+            global::System.Collections.Generic.IReadOnlyDictionary<string, global::TorchSharp.torch.Tensor>? decayMasks,
+            global::WdGen.Optimization.FusedEngineOptions? engineOptions)
+        {
+            if (groups is null)
+            {
+                throw new global::System.ArgumentNullException(nameof(groups));
+            }
+
+            if (double.IsNaN(weightDecay) || double.IsInfinity(weightDecay) || weightDecay < 0)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "Weight decay must be a finite number ≥ 0.");
+            }
+
+            var engineGroups = new global::System.Collections.Generic.List<global::WdGen.Optimization.FusedGroupOptions>();
+            var specs = new global::System.Collections.Generic.List<global::WdGen.Optimization.FusedParameterSpec>();
+            var parameterList = new global::System.Collections.Generic.List<global::TorchSharp.Modules.Parameter>();
+            _parameter_groups = new global::System.Collections.Generic.List<global::TorchSharp.Modules.ParamGroup>();
+            var maskNames = decayMasks is null ? new global::System.Collections.Generic.HashSet<string>() : new global::System.Collections.Generic.HashSet<string>(decayMasks.Keys);
+            foreach (var group in groups.ScaledGroups)
+            {
+                var options = template.Clone();
+                options.WeightDecay = group.WeightDecayFor(weightDecay);
+                foreach (var entry in group.Entries)
+                {
+                    var mask = MaskFor(entry, decayMasks);
+                    maskNames.Remove(entry.Name);
+                    specs.Add(new global::WdGen.Optimization.FusedParameterSpec(entry.Name, engineGroups.Count, entry.ElementCount, mask));
+                    parameterList.Add(entry.Parameter);
+                }
+
+                engineGroups.Add(options);
+                _parameter_groups.Add(new global::TorchSharp.Modules.ParamGroup<global::TorchSharp.Modules.OptimizerOptions>(
+                    group.Parameters,
+                    new global::TorchSharp.Modules.OptimizerOptions { LearningRate = template.LearningRate, InitialLearningRate = template.LearningRate }));
+            }
+
+            if (maskNames.Count > 0)
+            {
+                throw new global::System.ArgumentException(
+                    "Decay masks name parameters that " + groups.Model + "'s groups do not have: '" + string.Join("', '", maskNames) + "'.", nameof(decayMasks));
+            }
+
+            _defaults = new global::TorchSharp.Modules.OptimizerOptions { LearningRate = template.LearningRate, InitialLearningRate = template.LearningRate };
+            tensors = parameterList.ToArray();
+            names = specs.ConvertAll(s => s.Name).ToArray();
+            gradients = new global::System.IntPtr[tensors.Length];
+            engine = new global::WdGen.Optimization.FusedOptimizer(algorithm, engineGroups, specs, groups.Fingerprint, engineOptions);
+        }
+
+        /// <summary>The engine's per-group options (learning rates follow the param groups at every step).</summary>
+        public global::System.Collections.Generic.IReadOnlyList<global::WdGen.Optimization.FusedGroupOptions> EngineGroups => engine.Groups;
+
+        /// <summary>What the last step did: how many parameters it updated, or which gradients were not finite.</summary>
+        public global::WdGen.Optimization.FusedStepResult LastStep { get; private set; }
+
+        /// <summary>Updates every parameter that has a gradient, in one fused pass.</summary>
+        public override global::TorchSharp.torch.Tensor step(global::System.Func<global::TorchSharp.torch.Tensor>? closure = null)
+        {
+            var loss = closure?.Invoke();
+            for (var g = 0; g < _parameter_groups.Count; g++)
+            {
+                engine.Groups[g].LearningRate = _parameter_groups[g].LearningRate;
+            }
+
+            try
+            {
+                for (var i = 0; i < tensors.Length; i++)
+                {
+                    var handle = tensors[i].Handle;
+                    Check(i, handle, "parameter");
+                    var gradient = LibTorchSharp.Grad(handle);
+                    gradients[i] = gradient;
+                    if (gradient != global::System.IntPtr.Zero)
+                    {
+                        Check(i, gradient, "gradient");
+                    }
+
+                    engine.SetBuffers(i, LibTorchSharp.Data(handle), gradient == global::System.IntPtr.Zero ? global::System.IntPtr.Zero : LibTorchSharp.Data(gradient));
+                }
+
+                LastStep = engine.Step();
+            }
+            finally
+            {
+                for (var i = 0; i < gradients.Length; i++)
+                {
+                    if (gradients[i] != global::System.IntPtr.Zero)
+                    {
+                        LibTorchSharp.Dispose(gradients[i]);
+                        gradients[i] = global::System.IntPtr.Zero;
+                    }
+                }
+            }
+
+            return loss!;
+        }
+
+        /// <summary>Sets every gradient to zero, in place.</summary>
+        public override void zero_grad()
+        {
+            foreach (var parameter in tensors)
+            {
+                var gradient = LibTorchSharp.Grad(parameter.Handle);
+                if (gradient == global::System.IntPtr.Zero)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var data = LibTorchSharp.Data(gradient);
+                    var remaining = LibTorchSharp.ElementCount(gradient);
+                    for (long offset = 0; remaining > 0;)
+                    {
+                        var count = (int)global::System.Math.Min(remaining, zeros.Length);
+                        global::System.Runtime.InteropServices.Marshal.Copy(zeros, 0, new global::System.IntPtr(data.ToInt64() + (offset * sizeof(float))), count);
+                        offset += count;
+                        remaining -= count;
+                    }
+                }
+                finally
+                {
+                    LibTorchSharp.Dispose(gradient);
+                }
+            }
+        }
+
+        public override global::System.Collections.Generic.IEnumerable<global::TorchSharp.Modules.Parameter> parameters() => tensors;
+
+        /// <summary>Writes the optimizer state (moments, step counts) keyed by parameter name, atomically.</summary>
+        public void SaveState(string path) => engine.SaveState(path);
+
+        /// <summary>Loads state saved by <see cref="SaveState"/>; fails, changing nothing, if names or the fingerprint differ.</summary>
+        public void LoadState(string path) => engine.LoadState(path);
+
+        /// <summary>Not supported: TorchSharp's state dictionaries are positional. Use <see cref="SaveState"/>.</summary>
+        public override global::TorchSharp.torch.optim.Optimizer.StateDictionary state_dict()
+            => throw new global::System.NotSupportedException(
+                "The fused optimizer's state is keyed by parameter name: save it with SaveState(path) and restore it with LoadState(path). "
+                + "TorchSharp's positional state dictionaries are what lets a reordered model load one parameter's moments into another.");
+
+        /// <summary>Not supported: use <see cref="LoadState"/>.</summary>
+        public override void load_state_dict(global::TorchSharp.torch.optim.Optimizer.StateDictionary state_dict)
+            => throw new global::System.NotSupportedException("The fused optimizer loads its state with LoadState(path); see SaveState.");
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                engine.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        private void Check(int index, global::System.IntPtr tensor, string what)
+        {
+            var type = LibTorchSharp.ElementType(tensor);
+            var device = LibTorchSharp.DeviceType(tensor);
+            if (type != Float32 || device != Cpu || !LibTorchSharp.IsContiguous(tensor))
+            {
+                throw new global::System.NotSupportedException(
+                    "The fused optimizer supports contiguous float32 CPU tensors; the " + what + " of '" + names[index] + "' is "
+                    + (LibTorchSharp.IsContiguous(tensor) ? string.Empty : "non-contiguous ") + "ScalarType " + type + " on device type " + device
+                    + ". Use groups.ToAdamW(…) (TorchSharp's own optimizer) for it, or make it contiguous float32 on the CPU.");
+            }
+        }
+
+        private static float[]? MaskFor(
+            global::WdGen.DecayEntry<global::TorchSharp.Modules.Parameter> entry,
+            global::System.Collections.Generic.IReadOnlyDictionary<string, global::TorchSharp.torch.Tensor>? decayMasks)
+        {
+            if (decayMasks is null || !decayMasks.TryGetValue(entry.Name, out var mask))
+            {
+                return null;
+            }
+
+            if (!entry.Decays)
+            {
+                throw new global::System.ArgumentException(
+                    "A decay mask was given for '" + entry.Name + "', which does not decay (" + entry.Reason + "). Mark its member [Decay] or drop the mask.", "decayMasks");
+            }
+
+            if (!global::System.Linq.Enumerable.SequenceEqual(mask.shape, entry.Parameter.shape) || LibTorchSharp.ElementType(mask.Handle) != Float32)
+            {
+                throw new global::System.ArgumentException(
+                    "The decay mask for '" + entry.Name + "' must be float32 with the parameter's shape [" + string.Join(", ", entry.Parameter.shape)
+                    + "]; it is ScalarType " + LibTorchSharp.ElementType(mask.Handle) + " with shape [" + string.Join(", ", mask.shape) + "].", "decayMasks");
+            }
+
+            return mask.data<float>().ToArray();
         }
     }
 }

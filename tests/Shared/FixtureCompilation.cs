@@ -3,7 +3,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -40,7 +39,6 @@ namespace WdGen.Tests.Shared
                 .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
                 .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p));
 
-        private static string FixtureDirectory([CallerFilePath] string path = "")
-            => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "TorchSharpApi"));
+        private static string FixtureDirectory() => RepositoryPaths.Combine("tests", "TorchSharpApi");
     }
 }

@@ -1,6 +1,6 @@
 using System;
 using System.IO;
-using System.Runtime.CompilerServices;
+using WdGen.Tests.Shared;
 using Xunit.Sdk;
 
 namespace WdGen.Generator.Tests.Infrastructure
@@ -12,9 +12,9 @@ namespace WdGen.Generator.Tests.Infrastructure
     /// </summary>
     internal static class Snapshot
     {
-        public static void Verify(string name, string actual, [CallerFilePath] string callerPath = "")
+        public static void Verify(string name, string actual)
         {
-            var directory = Path.Combine(FindProjectDirectory(callerPath), "Snapshots");
+            var directory = RepositoryPaths.Combine("tests", "Generator.Tests", "Snapshots");
             var verifiedPath = Path.Combine(directory, name + ".verified.cs");
             var receivedPath = Path.Combine(directory, name + ".received.cs");
             actual = actual.Replace("\r\n", "\n");
@@ -38,19 +38,6 @@ namespace WdGen.Generator.Tests.Infrastructure
             throw new XunitException(
                 (expected is null ? "No snapshot " + verifiedPath + " yet." : "Generated source differs from " + verifiedPath + ".")
                 + " The output was written to " + receivedPath + "; compare them, and if the change is intended run the tests with WDGEN_ACCEPT_SNAPSHOTS=1.");
-        }
-
-        private static string FindProjectDirectory(string callerPath)
-        {
-            for (var directory = Path.GetDirectoryName(callerPath); directory is not null; directory = Path.GetDirectoryName(directory))
-            {
-                if (File.Exists(Path.Combine(directory, "WdGen.Generator.Tests.csproj")))
-                {
-                    return directory;
-                }
-            }
-
-            throw new InvalidOperationException("Cannot find the test project directory above " + callerPath + ".");
         }
     }
 }

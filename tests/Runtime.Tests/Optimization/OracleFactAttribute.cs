@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using WdGen.Tests.Shared;
 using Xunit;
 
 namespace WdGen.Runtime.Tests.Optimization
@@ -103,20 +104,6 @@ namespace WdGen.Runtime.Tests.Optimization
             }
         }
 
-        private static string FindOptimizationDirectory([System.Runtime.CompilerServices.CallerFilePath] string here = "")
-        {
-            // Walk up from the test binaries to the source tree (works in CI where paths are mapped), else use the
-            // compile-time path of this file.
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "tests", "Runtime.Tests", "Optimization");
-                if (Directory.Exists(Path.Combine(candidate, "Oracle")))
-                {
-                    return candidate;
-                }
-            }
-
-            return Path.GetDirectoryName(here)!;
-        }
+        private static string FindOptimizationDirectory() => RepositoryPaths.Combine("tests", "Runtime.Tests", "Optimization");
     }
 }

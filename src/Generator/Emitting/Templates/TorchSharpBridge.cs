@@ -191,14 +191,8 @@ namespace WdGen
             bool amsgrad = false,
             bool maximize = false)
         {
-            var paramGroups = new global::System.Collections.Generic.List<global::TorchSharp.Modules.AdamW.ParamGroup>();
-            foreach (var group in Checked(groups, weightDecay).ScaledGroups)
-            {
-                paramGroups.Add(new global::TorchSharp.Modules.AdamW.ParamGroup(
-                    group.Parameters,
-                    new global::TorchSharp.Modules.AdamW.Options { weight_decay = group.WeightDecayFor(weightDecay) }));
-            }
-
+            var paramGroups = ParamGroups(groups, weightDecay, static (parameters, decay) =>
+                new global::TorchSharp.Modules.AdamW.ParamGroup(parameters, new global::TorchSharp.Modules.AdamW.Options { weight_decay = decay }));
             return global::TorchSharp.torch.optim.AdamW(paramGroups, lr, beta1, beta2, eps, weightDecay, amsgrad, maximize);
         }
 
@@ -217,14 +211,8 @@ namespace WdGen
             bool amsgrad = false,
             bool maximize = false)
         {
-            var paramGroups = new global::System.Collections.Generic.List<global::TorchSharp.Modules.Adam.ParamGroup>();
-            foreach (var group in Checked(groups, weightDecay).ScaledGroups)
-            {
-                paramGroups.Add(new global::TorchSharp.Modules.Adam.ParamGroup(
-                    group.Parameters,
-                    new global::TorchSharp.Modules.Adam.Options { weight_decay = group.WeightDecayFor(weightDecay) }));
-            }
-
+            var paramGroups = ParamGroups(groups, weightDecay, static (parameters, decay) =>
+                new global::TorchSharp.Modules.Adam.ParamGroup(parameters, new global::TorchSharp.Modules.Adam.Options { weight_decay = decay }));
             return global::TorchSharp.torch.optim.Adam(paramGroups, lr, beta1, beta2, eps, weightDecay, amsgrad, maximize);
         }
 
@@ -241,14 +229,8 @@ namespace WdGen
             bool nesterov = false,
             bool maximize = false)
         {
-            var paramGroups = new global::System.Collections.Generic.List<global::TorchSharp.Modules.SGD.ParamGroup>();
-            foreach (var group in Checked(groups, weightDecay).ScaledGroups)
-            {
-                paramGroups.Add(new global::TorchSharp.Modules.SGD.ParamGroup(
-                    group.Parameters,
-                    new global::TorchSharp.Modules.SGD.Options { weight_decay = group.WeightDecayFor(weightDecay) }));
-            }
-
+            var paramGroups = ParamGroups(groups, weightDecay, static (parameters, decay) =>
+                new global::TorchSharp.Modules.SGD.ParamGroup(parameters, new global::TorchSharp.Modules.SGD.Options { weight_decay = decay }));
             return global::TorchSharp.torch.optim.SGD(paramGroups, learningRate, momentum, dampening, weightDecay, nesterov, maximize);
         }
 
@@ -301,6 +283,21 @@ namespace WdGen
             }
 
             return total ?? global::TorchSharp.torch.tensor(0.0f);
+        }
+
+        /// <summary>One param group per scaled group, each with its own weight decay, in the groups' order.</summary>
+        private static global::System.Collections.Generic.List<TGroup> ParamGroups<TGroup>(
+            global::WdGen.DecayGroups<global::TorchSharp.Modules.Parameter> groups,
+            double weightDecay,
+            global::System.Func<global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.Modules.Parameter>, double, TGroup> create)
+        {
+            var paramGroups = new global::System.Collections.Generic.List<TGroup>();
+            foreach (var group in Checked(groups, weightDecay).ScaledGroups)
+            {
+                paramGroups.Add(create(group.Parameters, group.WeightDecayFor(weightDecay)));
+            }
+
+            return paramGroups;
         }
 
         private static bool TryGetAliasMask(
@@ -366,13 +363,7 @@ namespace WdGen
             bool maximize = false,
             global::System.Collections.Generic.IReadOnlyDictionary<string, global::TorchSharp.torch.Tensor>? decayMasks = null,
             global::WdGen.Optimization.FusedEngineOptions? engineOptions = null)
-            => new FusedTorchSharpOptimizer(
-                groups,
-                global::WdGen.Optimization.FusedAlgorithm.AdamW,
-                weightDecay,
-                new global::WdGen.Optimization.FusedGroupOptions { LearningRate = lr, Beta1 = beta1, Beta2 = beta2, Eps = eps, Amsgrad = amsgrad, Maximize = maximize },
-                decayMasks,
-                engineOptions);
+            => Adaptive(groups, global::WdGen.Optimization.FusedAlgorithm.AdamW, lr, weightDecay, beta1, beta2, eps, amsgrad, maximize, decayMasks, engineOptions);
 
         /// <summary>A fused Adam (L2: <c>g ← g + wd·mask·p</c>, then the Adam update) over <paramref name="groups"/>.</summary>
         public static FusedTorchSharpOptimizer ToFusedAdam(
@@ -386,13 +377,7 @@ namespace WdGen
             bool maximize = false,
             global::System.Collections.Generic.IReadOnlyDictionary<string, global::TorchSharp.torch.Tensor>? decayMasks = null,
             global::WdGen.Optimization.FusedEngineOptions? engineOptions = null)
-            => new FusedTorchSharpOptimizer(
-                groups,
-                global::WdGen.Optimization.FusedAlgorithm.Adam,
-                weightDecay,
-                new global::WdGen.Optimization.FusedGroupOptions { LearningRate = lr, Beta1 = beta1, Beta2 = beta2, Eps = eps, Amsgrad = amsgrad, Maximize = maximize },
-                decayMasks,
-                engineOptions);
+            => Adaptive(groups, global::WdGen.Optimization.FusedAlgorithm.Adam, lr, weightDecay, beta1, beta2, eps, amsgrad, maximize, decayMasks, engineOptions);
 
         /// <summary>A fused SGD (momentum, dampening, Nesterov, L2 weight decay) over <paramref name="groups"/>.</summary>
         public static FusedTorchSharpOptimizer ToFusedSgd(
@@ -410,6 +395,26 @@ namespace WdGen
                 global::WdGen.Optimization.FusedAlgorithm.Sgd,
                 weightDecay,
                 new global::WdGen.Optimization.FusedGroupOptions { LearningRate = learningRate, Momentum = momentum, Dampening = dampening, Nesterov = nesterov, Maximize = maximize },
+                decayMasks,
+                engineOptions);
+
+        private static FusedTorchSharpOptimizer Adaptive(
+            global::WdGen.DecayGroups<global::TorchSharp.Modules.Parameter> groups,
+            global::WdGen.Optimization.FusedAlgorithm algorithm,
+            double lr,
+            double weightDecay,
+            double beta1,
+            double beta2,
+            double eps,
+            bool amsgrad,
+            bool maximize,
+            global::System.Collections.Generic.IReadOnlyDictionary<string, global::TorchSharp.torch.Tensor>? decayMasks,
+            global::WdGen.Optimization.FusedEngineOptions? engineOptions)
+            => new FusedTorchSharpOptimizer(
+                groups,
+                algorithm,
+                weightDecay,
+                new global::WdGen.Optimization.FusedGroupOptions { LearningRate = lr, Beta1 = beta1, Beta2 = beta2, Eps = eps, Amsgrad = amsgrad, Maximize = maximize },
                 decayMasks,
                 engineOptions);
     }

@@ -29,58 +29,15 @@ namespace WdGen.Generator.Parsing
             return symbols is null ? null : new ModelParser(symbols).ParseModel(type, cancellationToken);
         }
 
-        /// <summary>Whether a type is a model the generator extends: it has <c>[DecayGroups]</c> or a WdGen attribute on a member.</summary>
-        public static bool IsDecayGroupsModel(ITypeSymbol type)
-        {
-            if (type is not INamedTypeSymbol named)
-            {
-                return false;
-            }
+        /// <summary>Whether a type is a model the generator extends (shared with the analyzers: <see cref="ModelFacts"/>).</summary>
+        public static bool IsDecayGroupsModel(ITypeSymbol type) => ModelFacts.IsDecayGroupsModel(type);
 
-            if (HasAttribute(named, WdGenNames.DecayGroupsAttribute))
-            {
-                return true;
-            }
+        public static bool HasAttribute(ISymbol symbol, string metadataName) => ModelFacts.HasAttribute(symbol, metadataName);
 
-            foreach (var member in named.GetMembers())
-            {
-                if (member is IFieldSymbol or IPropertySymbol
-                    && (HasAttribute(member, WdGenNames.DecayAttribute) || HasAttribute(member, WdGenNames.NoDecayAttribute)))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        public static bool HasAttribute(ISymbol symbol, string metadataName)
-            => FindAttribute(symbol, metadataName) is not null;
-
-        public static AttributeData? FindAttribute(ISymbol symbol, string metadataName)
-        {
-            foreach (var attribute in symbol.GetAttributes())
-            {
-                if (attribute.AttributeClass is { } attributeClass && MetadataName(attributeClass) == metadataName)
-                {
-                    return attribute;
-                }
-            }
-
-            return null;
-        }
+        public static AttributeData? FindAttribute(ISymbol symbol, string metadataName) => ModelFacts.FindAttribute(symbol, metadataName);
 
         /// <summary>The metadata name Roslyn and reflection use: <c>TorchSharp.torch+nn+Module`2</c>.</summary>
-        public static string MetadataName(INamedTypeSymbol type)
-        {
-            if (type.ContainingType is { } outer)
-            {
-                return MetadataName(outer) + "+" + type.MetadataName;
-            }
-
-            var ns = type.ContainingNamespace;
-            return ns is null || ns.IsGlobalNamespace ? type.MetadataName : ns.ToDisplayString() + "." + type.MetadataName;
-        }
+        public static string MetadataName(INamedTypeSymbol type) => ModelFacts.MetadataName(type);
 
         private ModelSpec? ParseModel(INamedTypeSymbol type, CancellationToken cancellationToken)
         {
@@ -284,43 +241,10 @@ namespace WdGen.Generator.Parsing
             return field.Name;
         }
 
-        private static ParameterRole? LayerRoleOf(INamedTypeSymbol type)
-        {
-            for (var current = type; current is not null; current = current.BaseType)
-            {
-                if (FindAttribute(current, WdGenNames.LayerRoleAttribute) is { ConstructorArguments.Length: 1 } attribute
-                    && attribute.ConstructorArguments[0].Value is int role
-                    && Enum.IsDefined(typeof(ParameterRole), role))
-                {
-                    return (ParameterRole)role;
-                }
-            }
-
-            return null;
-        }
+        private static ParameterRole? LayerRoleOf(INamedTypeSymbol type) => ModelFacts.LayerRoleOf(type);
 
         private static bool IsPartialChain(INamedTypeSymbol type, CancellationToken cancellationToken)
-        {
-            for (var current = type; current is not null; current = current.ContainingType)
-            {
-                var isPartial = false;
-                foreach (var reference in current.DeclaringSyntaxReferences)
-                {
-                    if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration && declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-                    {
-                        isPartial = true;
-                        break;
-                    }
-                }
-
-                if (!isPartial)
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
+            => ModelFacts.IsPartialChain(type, cancellationToken);
 
         private static TypeDeclarationSpec Declaration(INamedTypeSymbol type)
         {

@@ -1,0 +1,232 @@
+using WdGen.CodeFixes;
+using Xunit;
+using static WdGen.Analyzers.Tests.Infrastructure.AnalyzerHarness;
+using static WdGen.Analyzers.Tests.Infrastructure.Sources;
+
+namespace WdGen.Analyzers.Tests
+{
+    /// <summary>WDG002 (non-decay parameters that decay), WDG005 (L2 decay), WDG011 (tied parameters).</summary>
+    public sealed class WeightDecayTests
+    {
+        [Fact]
+        public void Seed_model_parameters_with_weight_decay_are_flagged_for_every_optimizer_and_form()
+        {
+            Verify(With("""
+                public static class Train
+                {
+                    public static void Run(Net model, double wd)
+                    {
+                        var ps = model.parameters();
+                        torch.optim.SGD([|model.parameters()|], 1e-3, weight_decay: 1e-4);
+                        torch.optim.Adam([|model.parameters()|], lr: 1e-3, weight_decay: 1e-4);
+                        torch.optim.AdamW([|model.named_parameters()|], 1e-3, 0.9, 0.999, 1e-8, wd);
+                        new AdamW([|ps|], weight_decay: 0.01);
+                        torch.optim.AdamW([|model.parameters().ToArray()|], weight_decay: 0.01);
+                    }
+                }
+                """, Net), "WDG002", only: new[] { "WDG002" });
+        }
+
+        [Fact]
+        public void No_weight_decay_weights_only_models_filters_and_generated_groups_are_not_flagged()
+        {
+            Verify(With("""
+                public static class Train
+                {
+                    public static void Run(Net model, WeightsOnly plain, GroupedNet grouped)
+                    {
+                        torch.optim.AdamW(model.parameters());
+                        torch.optim.AdamW(model.parameters(), weight_decay: 0);
+                        torch.optim.SGD(model.parameters(), 0.1);
+                        torch.optim.AdamW(plain.parameters(), weight_decay: 0.1);
+                        torch.optim.AdamW(model.parameters().Where(p => p.dim() >= 2).ToArray(), weight_decay: 0.1);
+                        grouped.GetDecayGroups().ToAdamW(1e-3, 0.1);
+                        torch.optim.AdamW(new[] { new AdamW.ParamGroup([model.fc1.weight], new AdamW.Options()), new AdamW.ParamGroup([model.fc1.bias, model.norm.weight, model.norm.bias], new AdamW.Options { weight_decay = 0 }) }, weight_decay: 0.1);
+                    }
+                }
+                """, Net, WeightsOnly, GroupedNet), only: new[] { "WDG002" });
+        }
+
+        [Fact]
+        public void Biases_norms_and_embeddings_listed_in_decaying_groups_are_flagged()
+        {
+            Verify(With("""
+                public sealed class Lm : nn.Module<Tensor, Tensor>
+                {
+                    public readonly Embedding emb = nn.Embedding(10, 4);
+                    public readonly Linear fc = nn.Linear(4, 4);
+                    public readonly LayerNorm norm = nn.LayerNorm(4);
+                    public Lm() : base("Lm") => RegisterComponents();
+                    public override Tensor forward(Tensor x) => x;
+                }
+
+                public static class Train
+                {
+                    public static void Run(Lm m)
+                    {
+                        var decay = new List<Parameter>();
+                        foreach (var module in m.modules())
+                        {
+                            if (module is Linear lin) { decay.Add(lin.weight); decay.Add({|WDG002:lin.bias|}); }
+                        }
+
+                        torch.optim.AdamW(new[]
+                        {
+                            new AdamW.ParamGroup(decay, new AdamW.Options()),
+                            new AdamW.ParamGroup([{|WDG002:m.norm.weight|}, {|WDG002:m.emb.weight|}], new AdamW.Options { weight_decay = 0.05 }),
+                        }, weight_decay: 0.1);
+                        torch.optim.SGD(new List<Parameter> { m.fc.weight, {|WDG002:m.fc.bias|} }, 0.1, weight_decay: 0.1);
+                    }
+                }
+                """), only: new[] { "WDG002" });
+        }
+
+        [Fact]
+        public void Decay_attribute_on_norms_embeddings_or_with_biases_is_flagged()
+        {
+            Verify(With("""
+                public sealed partial class M : nn.Module<Tensor, Tensor>
+                {
+                    {|WDG002:[Decay]|} private readonly LayerNorm norm = nn.LayerNorm(4);
+                    {|WDG002:[Decay(0.5)]|} private readonly Embedding emb = nn.Embedding(10, 4);
+                    [{|WDG002:Decay(IncludeBiases = true)|}] private readonly Linear a = nn.Linear(4, 4);
+                    [Decay(0.5)] private readonly Linear b = nn.Linear(4, 4);
+                    [NoDecay] private readonly LayerNorm n2 = nn.LayerNorm(4);
+                    public M() : base("M") => RegisterComponents();
+                    public override Tensor forward(Tensor x) => x;
+                }
+                """.Replace("{|WDG002:[Decay]|}", "[{|WDG002:Decay|}]").Replace("{|WDG002:[Decay(0.5)]|}", "[{|WDG002:Decay(0.5)|}]")), only: new[] { "WDG002" });
+        }
+
+        [Fact]
+        public void Fix_switches_to_generated_groups_and_marks_the_model()
+        {
+            var fixedSources = VerifyFix(new[]
+            {
+                Usings + Net,
+                """
+                using TorchSharp;
+
+                public static class Train
+                {
+                    public static object Run(Net model) => torch.optim.AdamW(model.parameters(), 3e-4, weight_decay: 0.1, amsgrad: true);
+                }
+                """,
+            }, "WDG002", new UseGeneratedGroupsCodeFix());
+            Assert.Contains("[global::WdGen.DecayGroups]", fixedSources[0]);
+            Assert.Contains("public sealed partial class Net", fixedSources[0]);
+            Assert.Contains("model.GetDecayGroups().ToAdamW(3e-4, 0.1, amsgrad: true)", fixedSources[1]);
+            Assert.Contains("using WdGen;", fixedSources[1]);
+        }
+
+        [Fact]
+        public void Fix_for_sgd_uses_ToSgd()
+        {
+            var fixedSource = VerifyFix(With("""
+                public static class Train
+                {
+                    public static object Run(Net model) => torch.optim.SGD(model.parameters(), 0.1, momentum: 0.9, weight_decay: 1e-4);
+                }
+                """, Net), "WDG002", new UseGeneratedGroupsCodeFix());
+            Assert.Contains("model.GetDecayGroups().ToSgd(0.1, 1e-4, momentum: 0.9)", fixedSource);
+        }
+
+        [Fact]
+        public void Adam_and_sgd_weight_decay_is_reported_as_L2()
+        {
+            Verify(With("""
+                public static class Train
+                {
+                    public static void Run(Parameter[] ps)
+                    {
+                        torch.optim.Adam(ps, weight_decay: [|1e-4|]);
+                        new SGD(ps, 0.1, weight_decay: [|0.01|]);
+                        torch.optim.Adam(ps);
+                        torch.optim.SGD(ps, 0.1, weight_decay: 0);
+                        torch.optim.AdamW(ps, weight_decay: 0.01);
+                    }
+                }
+                """), "WDG005", only: new[] { "WDG005" });
+        }
+
+        [Fact]
+        public void Fix_all_switches_adam_to_adamw()
+        {
+            var fixedSource = VerifyFix(With("""
+                public static class Train
+                {
+                    public static void Run(Parameter[] ps)
+                    {
+                        var a = torch.optim.Adam(ps, weight_decay: 1e-4);
+                        var b = new Adam(ps, 1e-3, weight_decay: 1e-4);
+                    }
+                }
+                """), "WDG005", new UseAdamWCodeFix(), fixAll: true);
+            Assert.Contains("torch.optim.AdamW(ps, weight_decay: 1e-4)", fixedSource);
+            Assert.Contains("new AdamW(ps, 1e-3, weight_decay: 1e-4)", fixedSource);
+        }
+
+        [Fact]
+        public void Tied_model_parameters_handed_to_an_optimizer_are_flagged()
+        {
+            Verify(With("""
+                public sealed class Wrapper : nn.Module<Tensor, Tensor>
+                {
+                    private readonly TiedLm lm = new TiedLm();
+                    public Wrapper() : base("Wrapper") => RegisterComponents();
+                    public override Tensor forward(Tensor x) => x;
+                }
+
+                public static class Train
+                {
+                    public static void Run(TiedLm lm, Wrapper w, Net net)
+                    {
+                        torch.optim.AdamW([|lm.parameters()|]);
+                        torch.optim.SGD([|w.named_parameters()|], 0.1);
+                        torch.optim.AdamW(net.parameters());
+                        torch.optim.AdamW(lm.parameters().Distinct().ToArray());
+                    }
+                }
+                """, TiedLm, Net), "WDG011", only: new[] { "WDG011" });
+        }
+
+        [Fact]
+        public void Fix_for_a_tie_uses_the_generated_groups()
+        {
+            var fixedSource = VerifyFix(With("""
+                public static class Train
+                {
+                    public static object Run(TiedLm lm) => torch.optim.AdamW(lm.parameters(), 1e-3);
+                }
+                """, TiedLm), "WDG011", new UseGeneratedGroupsCodeFix());
+            Assert.Contains("lm.GetDecayGroups().ToAdamW(1e-3, 0)", fixedSource);
+        }
+
+        [Fact]
+        public void Fix_all_switches_every_call_to_generated_groups_and_marks_each_model_once()
+        {
+            var fixedSources = VerifyFix(new[]
+            {
+                Usings + Net + TiedLm,
+                """
+                using TorchSharp;
+
+                public static class Train
+                {
+                    public static void Run(Net a, Net b, TiedLm lm)
+                    {
+                        var x = torch.optim.AdamW(a.parameters(), 1e-3, weight_decay: 0.1);
+                        var y = torch.optim.SGD(b.parameters(), 0.1, weight_decay: 1e-4);
+                        var z = new TorchSharp.Modules.AdamW(lm.parameters(), 1e-3, weight_decay: 0.1);
+                    }
+                }
+                """,
+            }, "WDG002", new UseGeneratedGroupsCodeFix(), fixAll: true);
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(fixedSources[0], "public sealed partial class Net"));
+            Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(fixedSources[0], "DecayGroups\\]").Count);
+            Assert.Contains("var x = a.GetDecayGroups().ToAdamW(1e-3, 0.1);", fixedSources[1]);
+            Assert.Contains("var y = b.GetDecayGroups().ToSgd(0.1, 1e-4);", fixedSources[1]);
+            Assert.Contains("var z = lm.GetDecayGroups().ToAdamW(1e-3, 0.1);", fixedSources[1]);
+        }
+    }
+}

@@ -283,6 +283,63 @@ namespace TorchSharp
                     return destination;
                 }
 
+                /// <summary>
+                /// Writes the parameters and buffers to <paramref name="location"/>: in the fixture's own simple format
+                /// (name, element count, float64 elements), not TorchSharp's, read back by <see cref="load"/>.
+                /// </summary>
+                public Module save(string location, IList<string> skip = null)
+                {
+                    using var stream = System.IO.File.Create(location);
+                    using var writer = new System.IO.BinaryWriter(stream);
+                    var entries = state_dict().Where(e => skip is null || !skip.Contains(e.Key)).ToList();
+                    writer.Write(entries.Count);
+                    foreach (var (key, tensor) in entries)
+                    {
+                        writer.Write(key);
+                        writer.Write(tensor.numel());
+                        for (long i = 0; i < tensor.numel(); i++) writer.Write(tensor.fixture_get(i));
+                    }
+
+                    return this;
+                }
+
+                /// <summary>Reads what <see cref="save"/> wrote into this module's parameters and buffers, by name.</summary>
+                public virtual Module load(string location, bool strict = true, IList<string> skip = null, Dictionary<string, bool> loadedParameters = null)
+                {
+                    if (!System.IO.File.Exists(location)) throw new System.IO.FileNotFoundException(location);
+                    using var stream = System.IO.File.OpenRead(location);
+                    using var reader = new System.IO.BinaryReader(stream);
+                    var targets = state_dict();
+                    var count = reader.ReadInt32();
+                    var seen = new HashSet<string>();
+                    for (var e = 0; e < count; e++)
+                    {
+                        var key = reader.ReadString();
+                        var numel = reader.ReadInt64();
+                        var values = new double[numel];
+                        for (long i = 0; i < numel; i++) values[i] = reader.ReadDouble();
+                        if (skip is not null && skip.Contains(key)) continue;
+                        if (!targets.TryGetValue(key, out var target))
+                        {
+                            if (strict) throw new ArgumentException($"Unexpected key '{key}' in '{location}'.");
+                            continue;
+                        }
+
+                        if (target.numel() != numel) throw new ArgumentException($"'{key}' has {target.numel()} elements, the file {numel}.");
+                        for (long i = 0; i < numel; i++) target.fixture_set(i, values[i]);
+                        seen.Add(key);
+                        if (loadedParameters is not null) loadedParameters[key] = true;
+                    }
+
+                    if (strict)
+                    {
+                        var missing = targets.Keys.Where(k => !seen.Contains(k) && (skip is null || !skip.Contains(k))).ToList();
+                        if (missing.Count > 0) throw new ArgumentException($"Missing keys in '{location}': {string.Join(", ", missing)}.");
+                    }
+
+                    return this;
+                }
+
                 // ------------------------------------------------------------ modes and housekeeping
 
                 public virtual Module apply(Action<Module> fn)

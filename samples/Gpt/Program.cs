@@ -1,0 +1,153 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using TorchSharp;
+using WdGen;
+using WdGen.Samples;
+using WdGen.Samples.Gpt;
+using static TorchSharp.torch;
+
+// samples/Gpt: a nanoGPT-style character model trained on Shakespeare's sonnets with WdGen.
+//
+//   dotnet run --project samples/Gpt -c Release                 train 400 steps, checkpoint to ./gpt-checkpoint
+//   dotnet run --project samples/Gpt -c Release -- --resume     load the checkpoint (weights + optimizer state), go on
+//
+// Options: --steps N, --batch N, --lr X, --weight-decay X, --checkpoint DIR, --save-every N, --resume, --seed N.
+
+var options = GptOptions.Parse(args);
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+var text = Corpus.Load();
+var vocabulary = text.Distinct().OrderBy(c => c).ToArray();
+var index = vocabulary.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => (long)p.i);
+var ids = text.Select(c => index[c]).ToArray();
+Console.WriteLine($"WdGen · Gpt sample: {text.Length:N0} characters of Shakespeare's sonnets, {vocabulary.Length} distinct.");
+Console.WriteLine();
+Console.WriteLine("Compile-time plan (Gpt.DecayPlan):");
+Console.WriteLine(Gpt.DecayPlan);
+Console.WriteLine();
+
+try
+{
+    return Train();
+}
+catch (Exception e) when (FixtureLimit.Reached(e))
+{
+    return FixtureLimit.Report(e);
+}
+
+int Train()
+{
+    torch.manual_seed(options.Seed);
+    var config = new GptConfig(vocabulary.Length);
+    using var model = new Gpt(config);
+    var groups = model.GetDecayGroups();
+    Console.WriteLine("Run-time groups (model.GetDecayGroups()): the tied head is listed once, as an alias of wte.weight.");
+    Console.WriteLine(groups);
+    Console.WriteLine();
+
+    using var optimizer = groups.ToFusedAdamW(lr: options.LearningRate, weightDecay: options.WeightDecay, beta2: 0.99);
+    var checkpoint = new Checkpoint(options.CheckpointDirectory);
+    var start = 0;
+    if (options.Resume)
+    {
+        start = checkpoint.Load(model, optimizer, groups.Fingerprint);
+        Console.WriteLine($"Resumed from {checkpoint.Directory} at step {start} (weights, AdamW moments and step counts).");
+    }
+
+    var random = new Random(options.Seed + start);
+    var batchTokens = options.BatchSize * config.BlockSize;
+    var progress = new ProgressBar("training", options.Steps);
+    var clock = Stopwatch.StartNew();
+    double smoothed = double.NaN;
+    model.train();
+    for (var i = 0; i < options.Steps; i++)
+    {
+        using var scope = torch.NewDisposeScope();
+        var (inputs, targets) = Batch(random, options.BatchSize, config.BlockSize);
+        var x = torch.tensor(inputs, new long[] { options.BatchSize, config.BlockSize });
+        var y = torch.tensor(targets, new long[] { options.BatchSize * config.BlockSize });
+        optimizer.zero_grad();
+        var logits = model.call(x);
+        var loss = nn.functional.cross_entropy(logits.view(-1, config.Vocabulary), y);
+        loss.backward();
+        optimizer.step();
+
+        var value = loss.item<float>();
+        smoothed = double.IsNaN(smoothed) ? value : 0.9 * smoothed + 0.1 * value;
+        var tokensPerSecond = (i + 1) * batchTokens / clock.Elapsed.TotalSeconds;
+        progress.Report(i + 1, $"step {start + i + 1}  loss {smoothed:0.000}  {tokensPerSecond:N0} tokens/s");
+        if ((i + 1) % options.SaveEvery == 0 || i + 1 == options.Steps)
+        {
+            checkpoint.Save(model, optimizer, groups.Fingerprint, start + i + 1);
+        }
+    }
+
+    Console.WriteLine($"Checkpoint: {Path.GetFullPath(checkpoint.Directory)} (step {start + options.Steps}); continue with --resume.");
+    Console.WriteLine();
+    Console.WriteLine("Sample (temperature 0.8):");
+    Console.WriteLine(Generate(model, config, 300, 0.8, new Random(options.Seed)));
+    return 0;
+}
+
+// A batch of random windows: inputs [batch · block] and, shifted by one character, the targets.
+(long[] Inputs, long[] Targets) Batch(Random random, int batchSize, int blockSize)
+{
+    var inputs = new long[batchSize * blockSize];
+    var targets = new long[batchSize * blockSize];
+    for (var b = 0; b < batchSize; b++)
+    {
+        var offset = random.Next(ids.Length - blockSize - 1);
+        Array.Copy(ids, offset, inputs, b * blockSize, blockSize);
+        Array.Copy(ids, offset + 1, targets, b * blockSize, blockSize);
+    }
+
+    return (inputs, targets);
+}
+
+// Samples characters one at a time from the model, reading windows of BlockSize characters.
+string Generate(Gpt model, GptConfig config, int count, double temperature, Random random)
+{
+    model.eval();
+    using var noGrad = torch.no_grad();
+    var window = ids.Take(config.BlockSize).ToList();
+    var output = new StringBuilder(new string(window.Select(i => vocabulary[i]).ToArray()));
+    for (var n = 0; n < count; n++)
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = torch.tensor(window.Skip(window.Count - config.BlockSize).ToArray(), new long[] { 1, config.BlockSize });
+        var logits = model.call(x);
+        using var values = logits.data<float>();
+        var all = values.ToArray();
+        var last = new double[config.Vocabulary];
+        var max = double.NegativeInfinity;
+        for (var v = 0; v < last.Length; v++)
+        {
+            last[v] = all[all.Length - config.Vocabulary + v] / temperature;
+            max = Math.Max(max, last[v]);
+        }
+
+        var total = 0.0;
+        for (var v = 0; v < last.Length; v++)
+        {
+            last[v] = Math.Exp(last[v] - max);
+            total += last[v];
+        }
+
+        var pick = random.NextDouble() * total;
+        var next = 0;
+        while (next < last.Length - 1 && (pick -= last[next]) > 0)
+        {
+            next++;
+        }
+
+        window.Add(next);
+        output.Append(vocabulary[next]);
+    }
+
+    model.train();
+    return output.ToString();
+}

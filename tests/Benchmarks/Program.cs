@@ -25,6 +25,11 @@ namespace WdGen.Benchmarks
 
         private static int Main(string[] args)
         {
+            if (args.Contains("--gpu"))
+            {
+                return GpuBenchmark.Run(args);
+            }
+
             var quick = args.Contains("--quick");
             var threads = IntArg(args, "--threads") ?? Environment.ProcessorCount;
             var iters = IntArg(args, "--iters") ?? (quick ? 3 : 7);

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -17,7 +18,11 @@ namespace WdGen.Optimization
         public float* Mask;        // per-element decay mask
     }
 
-    /// <summary>Per-parameter scalars of one step, already cast to float exactly where ATen casts them.</summary>
+    /// <summary>
+    /// Per-parameter scalars of one step, already cast to float exactly where ATen casts them. The layout (13 floats,
+    /// then the flags as an int: 56 bytes) is also the CUDA kernel's <c>wdg_coefficients</c> row.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
     internal struct FusedCoefficients
     {
         public float Beta1;          // (float)beta1
@@ -34,8 +39,90 @@ namespace WdGen.Optimization
         public float OneMinusDampening; // SGD: (float)(1 - dampening)
         public float NegLr;          // SGD: (float)(-lr)
         public FusedFlags Flags;
+
+        /// <summary>
+        /// The coefficients of one parameter's step, shared by every backend (the CPU kernels read them directly; the
+        /// CUDA kernel reads the same struct from its coefficient table): torch's double-precision scalars, cast to
+        /// float exactly where ATen casts them.
+        /// </summary>
+        /// <param name="algorithm">The update rule.</param>
+        /// <param name="group">The parameter's group.</param>
+        /// <param name="step">The parameter's step count including this step (≥ 1).</param>
+        /// <param name="masked">Whether the parameter has a decay mask.</param>
+        /// <param name="firstMomentum">SGD: the momentum buffer is created by this step.</param>
+        /// <returns>The coefficients.</returns>
+        public static FusedCoefficients Compute(FusedAlgorithm algorithm, FusedGroupOptions group, long step, bool masked, bool firstMomentum)
+        {
+            var c = default(FusedCoefficients);
+            var flags = FusedFlags.None;
+            if (group.Maximize)
+            {
+                flags |= FusedFlags.Maximize;
+            }
+
+            if (group.WeightDecay != 0)
+            {
+                flags |= FusedFlags.Decay;
+            }
+
+            if (masked)
+            {
+                flags |= FusedFlags.Masked;
+            }
+
+            var lr = group.LearningRate;
+            if (algorithm == FusedAlgorithm.Sgd)
+            {
+                c.WeightDecay = (float)group.WeightDecay;
+                c.Momentum = (float)group.Momentum;
+                c.OneMinusDampening = (float)(1 - group.Dampening);
+                c.NegLr = (float)-lr;
+                if (group.Momentum != 0)
+                {
+                    flags |= FusedFlags.MomentumOn;
+                    if (firstMomentum)
+                    {
+                        flags |= FusedFlags.FirstMomentum;
+                    }
+
+                    if (group.Nesterov)
+                    {
+                        flags |= FusedFlags.Nesterov;
+                    }
+                }
+            }
+            else
+            {
+                // As torch: bias corrections, step size and sqrt in double, cast to float at the tensor op.
+                var bc1 = 1 - Math.Pow(group.Beta1, step);
+                var bc2 = 1 - Math.Pow(group.Beta2, step);
+                c.Beta1 = (float)group.Beta1;
+                c.OneMinusBeta1 = (float)(1 - group.Beta1);
+                c.Beta2 = (float)group.Beta2;
+                c.OneMinusBeta2 = (float)(1 - group.Beta2);
+                c.Bc2Sqrt = (float)Math.Sqrt(bc2);
+                c.Eps = (float)group.Eps;
+                c.NegStepSize = (float)-(lr / bc1);
+                c.DecayFactor = (float)(1 - lr * group.WeightDecay);
+                c.LrWd = (float)(lr * group.WeightDecay);
+                c.WeightDecay = (float)group.WeightDecay;
+                if (algorithm == FusedAlgorithm.AdamW)
+                {
+                    flags |= FusedFlags.Decoupled;
+                }
+
+                if (group.Amsgrad)
+                {
+                    flags |= FusedFlags.Amsgrad;
+                }
+            }
+
+            c.Flags = flags;
+            return c;
+        }
     }
 
+    /// <summary>Per-step switches; the values are mirrored by the CUDA kernel's WDG_* flag macros.</summary>
     [Flags]
     internal enum FusedFlags
     {

@@ -18,6 +18,101 @@ namespace WdGen.Optimization
         public void SaveState(string path)
         {
             ThrowIfDisposed();
+            FusedStateFile.Save(
+                path,
+                Algorithm,
+                Fingerprint,
+                _specs,
+                _steps,
+                (k, p) => _state[k][p] != null,
+                (k, p, writer) =>
+                {
+                    var buffer = _state[k][p]!;
+                    writer.Floats(buffer.Pointer, buffer.Length);
+                });
+        }
+
+        /// <summary>
+        /// Replaces the state with the one saved in <paramref name="path"/>. The file must carry the same algorithm,
+        /// the same fingerprint and exactly the same parameter names, each with the same group and length (the
+        /// parameter order may differ: entries are matched by name). The checksum is verified before anything is
+        /// parsed, and the live state is only replaced once the whole file has been read: a failed load changes nothing.
+        /// </summary>
+        /// <param name="path">A file written by <see cref="SaveState"/>.</param>
+        /// <exception cref="InvalidDataException">The file is truncated, corrupted, of another version, or does not fit this optimizer (the message names the mismatching parameters).</exception>
+        public void LoadState(string path)
+        {
+            ThrowIfDisposed();
+            var loaded = FusedStateFile.Load(path, Algorithm, Fingerprint, _specs, _indexByName, out var steps);
+            try
+            {
+                // Commit: nothing above touched the live state.
+                for (var k = 0; k < FusedStateFile.KindCount; k++)
+                {
+                    for (var p = 0; p < _specs.Length; p++)
+                    {
+                        if ((FusedStateKind)k is FusedStateKind.ExpAvg or FusedStateKind.ExpAvgSq && _state[k][p] is { } view)
+                        {
+                            // Adam moments live in an arena: copy in place (or zero), keep the view.
+                            var bytes = view.Length * sizeof(float);
+                            if (loaded[k][p] is { } source)
+                            {
+                                Buffer.MemoryCopy(source.Pointer, view.Pointer, bytes, bytes);
+                            }
+                            else
+                            {
+                                NativeMemory.Clear(view.Pointer, (nuint)bytes);
+                            }
+
+                            continue;
+                        }
+
+                        _state[k][p]?.Dispose();
+                        _state[k][p] = loaded[k][p];
+                        loaded[k][p] = null;
+                        var pointer = _state[k][p] is { } b ? b.Pointer : null;
+                        switch ((FusedStateKind)k)
+                        {
+                            case FusedStateKind.ExpAvg: _slots[p].ExpAvg = pointer; break;
+                            case FusedStateKind.ExpAvgSq: _slots[p].ExpAvgSq = pointer; break;
+                            case FusedStateKind.MaxExpAvgSq: _slots[p].MaxExpAvgSq = pointer; break;
+                            default: _slots[p].Momentum = pointer; break;
+                        }
+                    }
+                }
+
+                Array.Copy(steps, _steps, steps.Length);
+            }
+            finally
+            {
+                FusedStateFile.DisposeAll(loaded);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The state file format, version 1, little-endian:
+    /// magic "WDGFUSED"; int32 version; int32 algorithm; string fingerprint; int32 parameter count; per parameter
+    /// (string name, int32 group, int64 length, int64 step, int32 bit set of present buffers in
+    /// <see cref="FusedStateKind"/> order); then every present buffer's floats, parameter by parameter; finally an
+    /// 8-byte checksum of everything before it. Strings are an int32 byte count and UTF-8 bytes.
+    /// </summary>
+    internal static unsafe class FusedStateFile
+    {
+        public const int Version = 1;
+        public const int KindCount = 4;
+        public static readonly byte[] Magic = "WDGFUSED"u8.ToArray();
+
+        /// <summary>Writes a state file atomically (temporary file, flush, rename); the engines supply the buffers.</summary>
+        public static void Save(
+            string path,
+            FusedAlgorithm algorithm,
+            string fingerprint,
+            FusedParameterSpec[] specs,
+            long[] steps,
+            Func<int, int, bool> hasBuffer,
+            Action<int, int, Writer> writeBuffer)
+        {
             ArgumentNullException.ThrowIfNull(path);
             var full = Path.GetFullPath(path);
             var temp = full + ".tmp-" + Guid.NewGuid().ToString("N");
@@ -25,34 +120,34 @@ namespace WdGen.Optimization
             {
                 using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
                 {
-                    var writer = new FusedStateFile.Writer(stream);
-                    writer.Bytes(FusedStateFile.Magic);
-                    writer.Int32(FusedStateFile.Version);
-                    writer.Int32((int)Algorithm);
-                    writer.String(Fingerprint);
-                    writer.Int32(_specs.Length);
-                    for (var p = 0; p < _specs.Length; p++)
+                    var writer = new Writer(stream);
+                    writer.Bytes(Magic);
+                    writer.Int32(Version);
+                    writer.Int32((int)algorithm);
+                    writer.String(fingerprint);
+                    writer.Int32(specs.Length);
+                    for (var p = 0; p < specs.Length; p++)
                     {
-                        writer.String(_specs[p].Name);
-                        writer.Int32(_specs[p].GroupIndex);
-                        writer.Int64(_specs[p].Length);
-                        writer.Int64(_steps[p]);
+                        writer.String(specs[p].Name);
+                        writer.Int32(specs[p].GroupIndex);
+                        writer.Int64(specs[p].Length);
+                        writer.Int64(steps[p]);
                         var present = 0;
-                        for (var k = 0; k < FusedStateFile.KindCount; k++)
+                        for (var k = 0; k < KindCount; k++)
                         {
-                            present |= _state[k][p] != null ? 1 << k : 0;
+                            present |= hasBuffer(k, p) ? 1 << k : 0;
                         }
 
                         writer.Int32(present);
                     }
 
-                    for (var p = 0; p < _specs.Length; p++)
+                    for (var p = 0; p < specs.Length; p++)
                     {
-                        for (var k = 0; k < FusedStateFile.KindCount; k++)
+                        for (var k = 0; k < KindCount; k++)
                         {
-                            if (_state[k][p] is { } buffer)
+                            if (hasBuffer(k, p))
                             {
-                                writer.Floats(buffer.Pointer, buffer.Length);
+                                writeBuffer(k, p, writer);
                             }
                         }
                     }
@@ -71,52 +166,54 @@ namespace WdGen.Optimization
         }
 
         /// <summary>
-        /// Replaces the state with the one saved in <paramref name="path"/>. The file must carry the same algorithm,
-        /// the same fingerprint and exactly the same parameter names, each with the same group and length (the
-        /// parameter order may differ: entries are matched by name). The checksum is verified before anything is
-        /// parsed, and the live state is only replaced once the whole file has been read: a failed load changes nothing.
+        /// Reads and validates a whole state file into host buffers ([kind][parameter], null where absent) and the step
+        /// counts; throws (disposing everything read) when it does not fit. The caller commits and then disposes the
+        /// buffers it did not take (<see cref="DisposeAll"/>).
         /// </summary>
-        /// <param name="path">A file written by <see cref="SaveState"/>.</param>
-        /// <exception cref="InvalidDataException">The file is truncated, corrupted, of another version, or does not fit this optimizer (the message names the mismatching parameters).</exception>
-        public void LoadState(string path)
+        public static FusedNativeBuffer?[][] Load(
+            string path,
+            FusedAlgorithm algorithm,
+            string fingerprint,
+            FusedParameterSpec[] specs,
+            Dictionary<string, int> indexByName,
+            out long[] steps)
         {
-            ThrowIfDisposed();
             ArgumentNullException.ThrowIfNull(path);
-            var loaded = new FusedNativeBuffer?[FusedStateFile.KindCount][];
+            var loaded = new FusedNativeBuffer?[KindCount][];
             for (var k = 0; k < loaded.Length; k++)
             {
-                loaded[k] = new FusedNativeBuffer?[_specs.Length];
+                loaded[k] = new FusedNativeBuffer?[specs.Length];
             }
 
             var committed = false;
             try
             {
                 using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-                FusedStateFile.VerifyChecksum(stream, path);
+                VerifyChecksum(stream, path);
                 stream.Position = 0;
-                var reader = new FusedStateFile.Reader(stream, path);
-                if (!reader.Bytes(FusedStateFile.Magic.Length).AsSpan().SequenceEqual(FusedStateFile.Magic))
+                var reader = new Reader(stream, path);
+                if (!reader.Bytes(Magic.Length).AsSpan().SequenceEqual(Magic))
                 {
                     throw new InvalidDataException($"'{path}' is not a WdGen fused optimizer state file (bad magic).");
                 }
 
                 var version = reader.Int32();
-                if (version != FusedStateFile.Version)
+                if (version != Version)
                 {
-                    throw new InvalidDataException($"'{path}' has state format version {version}; this build reads version {FusedStateFile.Version}.");
+                    throw new InvalidDataException($"'{path}' has state format version {version}; this build reads version {Version}.");
                 }
 
-                var algorithm = (FusedAlgorithm)reader.Int32();
-                if (algorithm != Algorithm)
+                var saved = (FusedAlgorithm)reader.Int32();
+                if (saved != algorithm)
                 {
-                    throw new InvalidDataException($"'{path}' holds {algorithm} state but this optimizer runs {Algorithm}.");
+                    throw new InvalidDataException($"'{path}' holds {saved} state but this optimizer runs {algorithm}.");
                 }
 
-                var fingerprint = reader.String();
-                if (!string.Equals(fingerprint, Fingerprint, StringComparison.Ordinal))
+                var savedFingerprint = reader.String();
+                if (!string.Equals(savedFingerprint, fingerprint, StringComparison.Ordinal))
                 {
                     throw new InvalidDataException(
-                        $"'{path}' was saved for parameter groups with fingerprint \"{fingerprint}\" but this optimizer's fingerprint is \"{Fingerprint}\"; the grouping changed since the state was saved.");
+                        $"'{path}' was saved for parameter groups with fingerprint \"{savedFingerprint}\" but this optimizer's fingerprint is \"{fingerprint}\"; the grouping changed since the state was saved.");
                 }
 
                 var count = reader.Int32();
@@ -127,8 +224,8 @@ namespace WdGen.Optimization
 
                 var order = new int[count];
                 var presence = new int[count];
-                var steps = new long[_specs.Length];
-                var seen = new bool[_specs.Length];
+                steps = new long[specs.Length];
+                var seen = new bool[specs.Length];
                 var unknown = new List<string>();
                 var mismatched = new List<string>();
                 for (var i = 0; i < count; i++)
@@ -138,7 +235,7 @@ namespace WdGen.Optimization
                     var length = reader.Int64();
                     var step = reader.Int64();
                     presence[i] = reader.Int32();
-                    if (!_indexByName.TryGetValue(name, out var p) || seen[p])
+                    if (!indexByName.TryGetValue(name, out var p) || seen[p])
                     {
                         unknown.Add(name);
                         order[i] = -1;
@@ -148,18 +245,18 @@ namespace WdGen.Optimization
                     seen[p] = true;
                     order[i] = p;
                     steps[p] = step;
-                    if (group != _specs[p].GroupIndex || length != _specs[p].Length)
+                    if (group != specs[p].GroupIndex || length != specs[p].Length)
                     {
-                        mismatched.Add($"'{name}' (saved: group {group}, {length} elements; now: group {_specs[p].GroupIndex}, {_specs[p].Length} elements)");
+                        mismatched.Add($"'{name}' (saved: group {group}, {length} elements; now: group {specs[p].GroupIndex}, {specs[p].Length} elements)");
                     }
                 }
 
                 var missing = new List<string>();
-                for (var p = 0; p < _specs.Length; p++)
+                for (var p = 0; p < specs.Length; p++)
                 {
                     if (!seen[p])
                     {
-                        missing.Add($"'{_specs[p].Name}'");
+                        missing.Add($"'{specs[p].Name}'");
                     }
                 }
 
@@ -187,11 +284,11 @@ namespace WdGen.Optimization
                 for (var i = 0; i < count; i++)
                 {
                     var p = order[i];
-                    for (var k = 0; k < FusedStateFile.KindCount; k++)
+                    for (var k = 0; k < KindCount; k++)
                     {
                         if ((presence[i] & (1 << k)) != 0)
                         {
-                            var buffer = new FusedNativeBuffer(_specs[p].Length);
+                            var buffer = new FusedNativeBuffer(specs[p].Length);
                             loaded[k][p] = buffer;
                             reader.Floats(buffer.Pointer, buffer.Length);
                         }
@@ -199,45 +296,8 @@ namespace WdGen.Optimization
                 }
 
                 reader.ExpectChecksumNext();
-
-                // Commit: nothing above touched the live state.
-                for (var k = 0; k < FusedStateFile.KindCount; k++)
-                {
-                    for (var p = 0; p < _specs.Length; p++)
-                    {
-                        if ((FusedStateKind)k is FusedStateKind.ExpAvg or FusedStateKind.ExpAvgSq && _state[k][p] is { } view)
-                        {
-                            // Adam moments live in an arena: copy in place (or zero), keep the view.
-                            var bytes = view.Length * sizeof(float);
-                            if (loaded[k][p] is { } source)
-                            {
-                                Buffer.MemoryCopy(source.Pointer, view.Pointer, bytes, bytes);
-                                source.Dispose();
-                                loaded[k][p] = null;
-                            }
-                            else
-                            {
-                                NativeMemory.Clear(view.Pointer, (nuint)bytes);
-                            }
-
-                            continue;
-                        }
-
-                        _state[k][p]?.Dispose();
-                        _state[k][p] = loaded[k][p];
-                        var pointer = loaded[k][p] is { } b ? b.Pointer : null;
-                        switch ((FusedStateKind)k)
-                        {
-                            case FusedStateKind.ExpAvg: _slots[p].ExpAvg = pointer; break;
-                            case FusedStateKind.ExpAvgSq: _slots[p].ExpAvgSq = pointer; break;
-                            case FusedStateKind.MaxExpAvgSq: _slots[p].MaxExpAvgSq = pointer; break;
-                            default: _slots[p].Momentum = pointer; break;
-                        }
-                    }
-                }
-
-                Array.Copy(steps, _steps, steps.Length);
                 committed = true;
+                return loaded;
             }
             catch (EndOfStreamException e)
             {
@@ -247,13 +307,20 @@ namespace WdGen.Optimization
             {
                 if (!committed)
                 {
-                    foreach (var kind in loaded)
-                    {
-                        foreach (var buffer in kind)
-                        {
-                            buffer?.Dispose();
-                        }
-                    }
+                    DisposeAll(loaded);
+                }
+            }
+        }
+
+        /// <summary>Disposes every buffer left in a table returned by <see cref="Load"/>.</summary>
+        public static void DisposeAll(FusedNativeBuffer?[][] loaded)
+        {
+            foreach (var kind in loaded)
+            {
+                for (var p = 0; p < kind.Length; p++)
+                {
+                    kind[p]?.Dispose();
+                    kind[p] = null;
                 }
             }
         }
@@ -271,20 +338,6 @@ namespace WdGen.Optimization
             {
             }
         }
-    }
-
-    /// <summary>
-    /// The state file format, version 1, little-endian:
-    /// magic "WDGFUSED"; int32 version; int32 algorithm; string fingerprint; int32 parameter count; per parameter
-    /// (string name, int32 group, int64 length, int64 step, int32 bit set of present buffers in
-    /// <see cref="FusedStateKind"/> order); then every present buffer's floats, parameter by parameter; finally an
-    /// 8-byte checksum of everything before it. Strings are an int32 byte count and UTF-8 bytes.
-    /// </summary>
-    internal static unsafe class FusedStateFile
-    {
-        public const int Version = 1;
-        public const int KindCount = 4;
-        public static readonly byte[] Magic = "WDGFUSED"u8.ToArray();
         private const int MaxString = 1 << 20;
 
         /// <summary>A 64-bit checksum over 8-byte words (tail bytes zero-padded), streamable in pieces of 8·k bytes.</summary>

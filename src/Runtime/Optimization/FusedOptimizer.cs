@@ -409,74 +409,21 @@ namespace WdGen.Optimization
         private void Prepare(int p)
         {
             var group = _groups[_specs[p].GroupIndex];
-            ref var c = ref _coefficients[p];
-            var flags = FusedFlags.None;
-            if (group.Maximize)
-            {
-                flags |= FusedFlags.Maximize;
-            }
-
-            if (group.WeightDecay != 0)
-            {
-                flags |= FusedFlags.Decay;
-            }
-
-            if (_slots[p].Mask != null)
-            {
-                flags |= FusedFlags.Masked;
-            }
-
-            var lr = group.LearningRate;
-            var step = ++_steps[p];
+            var first = false;
             if (Algorithm == FusedAlgorithm.Sgd)
             {
-                c.WeightDecay = (float)group.WeightDecay;
-                c.Momentum = (float)group.Momentum;
-                c.OneMinusDampening = (float)(1 - group.Dampening);
-                c.NegLr = (float)-lr;
-                if (group.Momentum != 0)
+                if (group.Momentum != 0 && _state[(int)FusedStateKind.MomentumBuffer][p] == null)
                 {
-                    flags |= FusedFlags.MomentumOn;
-                    if (_state[(int)FusedStateKind.MomentumBuffer][p] == null)
-                    {
-                        Ensure(p, FusedStateKind.MomentumBuffer);
-                        flags |= FusedFlags.FirstMomentum;
-                    }
-
-                    if (group.Nesterov)
-                    {
-                        flags |= FusedFlags.Nesterov;
-                    }
+                    Ensure(p, FusedStateKind.MomentumBuffer);
+                    first = true;
                 }
             }
-            else
+            else if (group.Amsgrad)
             {
-                // As torch: bias corrections, step size and sqrt in double, cast to float at the tensor op.
-                var bc1 = 1 - Math.Pow(group.Beta1, step);
-                var bc2 = 1 - Math.Pow(group.Beta2, step);
-                c.Beta1 = (float)group.Beta1;
-                c.OneMinusBeta1 = (float)(1 - group.Beta1);
-                c.Beta2 = (float)group.Beta2;
-                c.OneMinusBeta2 = (float)(1 - group.Beta2);
-                c.Bc2Sqrt = (float)Math.Sqrt(bc2);
-                c.Eps = (float)group.Eps;
-                c.NegStepSize = (float)-(lr / bc1);
-                c.DecayFactor = (float)(1 - lr * group.WeightDecay);
-                c.LrWd = (float)(lr * group.WeightDecay);
-                c.WeightDecay = (float)group.WeightDecay;
-                if (Algorithm == FusedAlgorithm.AdamW)
-                {
-                    flags |= FusedFlags.Decoupled;
-                }
-
-                if (group.Amsgrad)
-                {
-                    flags |= FusedFlags.Amsgrad;
-                    Ensure(p, FusedStateKind.MaxExpAvgSq);
-                }
+                Ensure(p, FusedStateKind.MaxExpAvgSq);
             }
 
-            c.Flags = flags;
+            _coefficients[p] = FusedCoefficients.Compute(Algorithm, group, ++_steps[p], _slots[p].Mask != null, first);
         }
 
         private void Ensure(int p, FusedStateKind kind)

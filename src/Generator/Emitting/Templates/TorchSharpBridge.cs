@@ -127,6 +127,7 @@ namespace WdGen
         private static readonly global::System.Lazy<Int8Function> TypeFunction = Export<Int8Function>("THSTensor_type");
         private static readonly global::System.Lazy<PointerFunction> GradFunction = Export<PointerFunction>("THSTensor_grad");
         private static readonly global::System.Lazy<Int32Function> DeviceTypeFunction = Export<Int32Function>("THSTensor_device_type");
+        private static readonly global::System.Lazy<Int32Function> DeviceIndexFunction = Export<Int32Function>("THSTensor_device_index");
         private static readonly global::System.Lazy<Int32Function> ContiguousFunction = Export<Int32Function>("THSTensor_is_contiguous");
         private static readonly global::System.Lazy<DisposeFunction> DisposeTensorFunction = Export<DisposeFunction>("THSTensor_dispose");
 
@@ -140,6 +141,9 @@ namespace WdGen
         public static global::System.IntPtr Grad(global::System.IntPtr tensor) => GradFunction.Value(tensor);
 
         public static int DeviceType(global::System.IntPtr tensor) => DeviceTypeFunction.Value(tensor);
+
+        /// <summary>The device ordinal (cuda:N); only read for non-CPU tensors.</summary>
+        public static int DeviceIndex(global::System.IntPtr tensor) => DeviceIndexFunction.Value(tensor);
 
         public static bool IsContiguous(global::System.IntPtr tensor) => ContiguousFunction.Value(tensor) != 0;
 
@@ -342,7 +346,8 @@ namespace WdGen
 
     /// <summary>
     /// WdGen's fused optimizers over decay groups: one pass over all parameters per step, PyTorch's update rules,
-    /// optional per-element decay masks, and name-keyed state files. CPU, contiguous float32 tensors.
+    /// optional per-element decay masks, and name-keyed state files. Contiguous float32 tensors, all on the CPU (the
+    /// multi-threaded CPU engine) or all on one CUDA device (the CUDA engine, picked from the tensors' device).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("WdGen.Generator", "$VERSION$")]
     internal static class DecayGroupsFusedOptimizers
@@ -422,7 +427,9 @@ namespace WdGen
     /// <summary>
     /// A TorchSharp optimizer backed by WdGen's fused engine: <c>step()</c>, <c>zero_grad()</c> and the learning-rate
     /// schedulers work as with TorchSharp's own. Each step reads every parameter's data and gradient pointers through
-    /// LibTorchSharp and updates all of them in one pass. Save and load its state with <see cref="SaveState"/> and
+    /// LibTorchSharp and updates all of them in one pass: on the CPU with <see cref="global::WdGen.Optimization.FusedOptimizer"/>,
+    /// on a CUDA device (when the parameters live there) with <see cref="global::WdGen.Optimization.Cuda.CudaFusedOptimizer"/>,
+    /// whose kernels run on the legacy default stream after libtorch's queued work. The state files are the same for both. Save and load its state with <see cref="SaveState"/> and
     /// <see cref="LoadState"/>: they are keyed by parameter name and the groups' fingerprint, so a resumed run with
     /// renamed or reordered parameters fails instead of loading one parameter's moments into another.
     /// </summary>
@@ -431,8 +438,11 @@ namespace WdGen
     {
         private const int Float32 = 6;
         private const int Cpu = 0;
+        private const int Cuda = 1;
 
-        private readonly global::WdGen.Optimization.FusedOptimizer engine;
+        private readonly global::WdGen.Optimization.FusedOptimizer? cpuEngine;
+        private readonly global::WdGen.Optimization.Cuda.CudaFusedOptimizer? cudaEngine;
+        private readonly int deviceType;
         private readonly global::TorchSharp.Modules.Parameter[] tensors;
         private readonly string[] names;
         private readonly global::System.IntPtr[] gradients;
@@ -489,11 +499,28 @@ namespace WdGen
             tensors = parameterList.ToArray();
             names = specs.ConvertAll(s => s.Name).ToArray();
             gradients = new global::System.IntPtr[tensors.Length];
-            engine = new global::WdGen.Optimization.FusedOptimizer(algorithm, engineGroups, specs, groups.Fingerprint, engineOptions);
+            deviceType = CommonDevice(out var deviceIndex);
+            if (deviceType == Cuda)
+            {
+                cudaEngine = new global::WdGen.Optimization.Cuda.CudaFusedOptimizer(algorithm, engineGroups, specs, groups.Fingerprint, engineOptions, deviceIndex);
+            }
+            else if (deviceType == Cpu)
+            {
+                cpuEngine = new global::WdGen.Optimization.FusedOptimizer(algorithm, engineGroups, specs, groups.Fingerprint, engineOptions);
+            }
+            else
+            {
+                throw new global::System.NotSupportedException(
+                    "The fused optimizer runs on the CPU or on a CUDA device; '" + names[0] + "' is on " + DeviceName(deviceType, deviceIndex)
+                    + ". Use groups.ToAdamW(…) (TorchSharp's own optimizer) for it.");
+            }
         }
 
         /// <summary>The engine's per-group options (learning rates follow the param groups at every step).</summary>
-        public global::System.Collections.Generic.IReadOnlyList<global::WdGen.Optimization.FusedGroupOptions> EngineGroups => engine.Groups;
+        public global::System.Collections.Generic.IReadOnlyList<global::WdGen.Optimization.FusedGroupOptions> EngineGroups => cudaEngine is null ? cpuEngine!.Groups : cudaEngine.Groups;
+
+        /// <summary>True when the parameters live on a CUDA device and the CUDA engine updates them.</summary>
+        public bool IsCuda => cudaEngine is not null;
 
         /// <summary>What the last step did: how many parameters it updated, or which gradients were not finite.</summary>
         public global::WdGen.Optimization.FusedStepResult LastStep { get; private set; }
@@ -504,7 +531,7 @@ namespace WdGen
             var loss = closure?.Invoke();
             for (var g = 0; g < _parameter_groups.Count; g++)
             {
-                engine.Groups[g].LearningRate = _parameter_groups[g].LearningRate;
+                EngineGroups[g].LearningRate = _parameter_groups[g].LearningRate;
             }
 
             try
@@ -520,10 +547,18 @@ namespace WdGen
                         Check(i, gradient, "gradient");
                     }
 
-                    engine.SetBuffers(i, LibTorchSharp.Data(handle), gradient == global::System.IntPtr.Zero ? global::System.IntPtr.Zero : LibTorchSharp.Data(gradient));
+                    var data = gradient == global::System.IntPtr.Zero ? global::System.IntPtr.Zero : LibTorchSharp.Data(gradient);
+                    if (cudaEngine is null)
+                    {
+                        cpuEngine!.SetBuffers(i, LibTorchSharp.Data(handle), data);
+                    }
+                    else
+                    {
+                        cudaEngine.SetBuffers(i, LibTorchSharp.Data(handle), data);
+                    }
                 }
 
-                LastStep = engine.Step();
+                LastStep = cudaEngine is null ? cpuEngine!.Step() : cudaEngine.Step();
             }
             finally
             {
@@ -555,6 +590,13 @@ namespace WdGen
                 {
                     var data = LibTorchSharp.Data(gradient);
                     var remaining = LibTorchSharp.ElementCount(gradient);
+                    if (cudaEngine is not null)
+                    {
+                        // A memset on the legacy default stream, ordered with libtorch's work like the step itself.
+                        cudaEngine.ZeroDeviceBuffer(data, remaining);
+                        continue;
+                    }
+
                     for (long offset = 0; remaining > 0;)
                     {
                         var count = (int)global::System.Math.Min(remaining, zeros.Length);
@@ -573,10 +615,30 @@ namespace WdGen
         public override global::System.Collections.Generic.IEnumerable<global::TorchSharp.Modules.Parameter> parameters() => tensors;
 
         /// <summary>Writes the optimizer state (moments, step counts) keyed by parameter name, atomically.</summary>
-        public void SaveState(string path) => engine.SaveState(path);
+        public void SaveState(string path)
+        {
+            if (cudaEngine is null)
+            {
+                cpuEngine!.SaveState(path);
+            }
+            else
+            {
+                cudaEngine.SaveState(path);
+            }
+        }
 
         /// <summary>Loads state saved by <see cref="SaveState"/>; fails, changing nothing, if names or the fingerprint differ.</summary>
-        public void LoadState(string path) => engine.LoadState(path);
+        public void LoadState(string path)
+        {
+            if (cudaEngine is null)
+            {
+                cpuEngine!.LoadState(path);
+            }
+            else
+            {
+                cudaEngine.LoadState(path);
+            }
+        }
 
         /// <summary>Not supported: TorchSharp's state dictionaries are positional. Use <see cref="SaveState"/>.</summary>
         public override global::TorchSharp.torch.optim.Optimizer.StateDictionary state_dict()
@@ -592,7 +654,8 @@ namespace WdGen
         {
             if (disposing)
             {
-                engine.Dispose();
+                cpuEngine?.Dispose();
+                cudaEngine?.Dispose();
             }
 
             base.Dispose(disposing);
@@ -602,14 +665,48 @@ namespace WdGen
         {
             var type = LibTorchSharp.ElementType(tensor);
             var device = LibTorchSharp.DeviceType(tensor);
-            if (type != Float32 || device != Cpu || !LibTorchSharp.IsContiguous(tensor))
+            if (type != Float32 || device != deviceType || !LibTorchSharp.IsContiguous(tensor))
             {
                 throw new global::System.NotSupportedException(
-                    "The fused optimizer supports contiguous float32 CPU tensors; the " + what + " of '" + names[index] + "' is "
+                    "The fused optimizer supports contiguous float32 tensors on the device its parameters were on when it was created ("
+                    + DeviceName(deviceType, 0).Replace(":0", string.Empty) + "); the " + what + " of '" + names[index] + "' is "
                     + (LibTorchSharp.IsContiguous(tensor) ? string.Empty : "non-contiguous ") + "ScalarType " + type + " on device type " + device
-                    + ". Use groups.ToAdamW(…) (TorchSharp's own optimizer) for it, or make it contiguous float32 on the CPU.");
+                    + ". Use groups.ToAdamW(…) (TorchSharp's own optimizer) for it, or make it contiguous float32 (and create the optimizer after moving the model).");
             }
         }
+
+        /// <summary>The device all parameters share; refuses a mix, naming two parameters on different devices.</summary>
+        private int CommonDevice(out int index)
+        {
+            var firstType = -1;
+            index = 0;
+            for (var i = 0; i < tensors.Length; i++)
+            {
+                var type = LibTorchSharp.DeviceType(tensors[i].Handle);
+                var ordinal = type == Cpu ? 0 : LibTorchSharp.DeviceIndex(tensors[i].Handle);
+                if (i == 0)
+                {
+                    firstType = type;
+                    index = ordinal;
+                }
+                else if (type != firstType || ordinal != index)
+                {
+                    throw new global::System.ArgumentException(
+                        "The fused optimizer updates all parameters on one device, but '" + names[0] + "' is on " + DeviceName(firstType, index)
+                        + " and '" + names[i] + "' is on " + DeviceName(type, ordinal) + ". Move the whole model to one device (model.to(device)) before creating the optimizer.",
+                        "groups");
+                }
+            }
+
+            return firstType;
+        }
+
+        private static string DeviceName(int type, int index) => type switch
+        {
+            Cpu => "cpu",
+            Cuda => "cuda:" + index,
+            _ => "device type " + type,
+        };
 
         private static float[]? MaskFor(
             global::WdGen.DecayEntry<global::TorchSharp.Modules.Parameter> entry,
@@ -631,6 +728,12 @@ namespace WdGen
                 throw new global::System.ArgumentException(
                     "The decay mask for '" + entry.Name + "' must be float32 with the parameter's shape [" + string.Join(", ", entry.Parameter.shape)
                     + "]; it is ScalarType " + LibTorchSharp.ElementType(mask.Handle) + " with shape [" + string.Join(", ", mask.shape) + "].", "decayMasks");
+            }
+
+            if (LibTorchSharp.DeviceType(mask.Handle) != Cpu)
+            {
+                throw new global::System.ArgumentException(
+                    "The decay mask for '" + entry.Name + "' must be a CPU tensor (the engine copies it once, to its own device); pass mask.cpu().", "decayMasks");
             }
 
             return mask.data<float>().ToArray();

@@ -1,0 +1,68 @@
+// Runs fused_optimizer.cu on the CPU: just enough of CUDA's execution model for a kernel that uses no shared memory
+// and no synchronisation. __global__/__device__ become plain (inline) functions, threadIdx/blockIdx/blockDim are
+// thread-local variables, and WDG_EMULATE_LAUNCH runs the grid's blocks and each block's threads one after another
+// (every thread of the real kernel touches disjoint elements, so any execution order gives the same results).
+//
+// The WDG_* operations are the IEEE-754 round-to-nearest operations the device intrinsics perform (__fmul_rn is a
+// float multiply, __fmaf_rn is fmaf, __fsqrt_rn is sqrtf); build with -ffp-contract=off and without -ffast-math so
+// the host compiler cannot fuse or reorder them either.
+#ifndef WDGEN_CUDA_CPU_EMULATION_H
+#define WDGEN_CUDA_CPU_EMULATION_H
+
+#include <cmath>
+
+#define WDGEN_CPU_EMULATION 1
+#define __global__
+#define __device__
+#define __forceinline__ inline
+#define WDG_LAUNCH_BOUNDS(threads)
+
+struct wdg_dim3
+{
+    unsigned int x, y, z;
+};
+
+static thread_local wdg_dim3 threadIdx;
+static thread_local wdg_dim3 blockIdx;
+static thread_local wdg_dim3 blockDim;
+static thread_local wdg_dim3 gridDim;
+
+static inline float wdg_emu_mul(float a, float b) { return a * b; }
+static inline float wdg_emu_add(float a, float b) { return a + b; }
+static inline float wdg_emu_sub(float a, float b) { return a - b; }
+static inline float wdg_emu_div(float a, float b) { return a / b; }
+static inline float wdg_emu_sqrt(float a) { return std::sqrt(a); }
+static inline float wdg_emu_fma(float a, float b, float c) { return std::fma(a, b, c); }
+
+#define WDG_MUL(a, b) wdg_emu_mul((a), (b))
+#define WDG_ADD(a, b) wdg_emu_add((a), (b))
+#define WDG_SUB(a, b) wdg_emu_sub((a), (b))
+#define WDG_DIV(a, b) wdg_emu_div((a), (b))
+#define WDG_SQRT(a) wdg_emu_sqrt((a))
+#define WDG_FMA(a, b, c) wdg_emu_fma((a), (b), (c))
+#define WDG_TID_X() ((int)threadIdx.x)
+#define WDG_BID_X() ((int)blockIdx.x)
+#define WDG_BDIM_X() ((int)blockDim.x)
+
+// kernel<<<grid, block>>>(args...) on the CPU.
+#define WDG_EMULATE_LAUNCH(grid, block, call)                                   \
+    do                                                                          \
+    {                                                                           \
+        gridDim.x = (grid);                                                     \
+        gridDim.y = gridDim.z = 1;                                              \
+        blockDim.x = (block);                                                   \
+        blockDim.y = blockDim.z = 1;                                            \
+        for (unsigned int wdg_b = 0; wdg_b < (unsigned int)(grid); wdg_b++)     \
+        {                                                                       \
+            blockIdx.x = wdg_b;                                                 \
+            blockIdx.y = blockIdx.z = 0;                                        \
+            for (unsigned int wdg_t = 0; wdg_t < (unsigned int)(block); wdg_t++) \
+            {                                                                   \
+                threadIdx.x = wdg_t;                                            \
+                threadIdx.y = threadIdx.z = 0;                                  \
+                call;                                                           \
+            }                                                                   \
+        }                                                                       \
+    } while (0)
+
+#endif

@@ -78,7 +78,7 @@ namespace WdGen.Generator
                 .ForAttributeWithMetadataName(
                     attribute,
                     static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax,
-                    static (context, token) => context.TargetSymbol.ContainingType is { } type && !ModelParser.HasAttribute(type, WdGenNames.DecayGroupsAttribute)
+                    static (context, token) => context.TargetSymbol.ContainingType is { } type && !ModelFacts.HasAttribute(type, WdGenNames.DecayGroupsAttribute)
                         ? ParseSafely(type, context.SemanticModel.Compilation, token)
                         : null)
                 .WithTrackingName(Steps.MemberModels);

@@ -49,73 +49,38 @@ namespace WdGen.Generator.Emitting
             writer.WriteLine("public static " + New(model) + "global::WdGen.DecayPlan DecayPlan { get; } = new global::WdGen.DecayPlan(");
             using (writer.Indent())
             {
-                writer.WriteLine(Literal(model.DisplayName) + (model.Members.Count == 0 ? ");" : ","));
+                var head = Literal(model.DisplayName) + (model.ForcedRole is { } role ? ", global::WdGen.ParameterRole." + role : string.Empty);
+                writer.WriteLine(head + (model.Members.Count == 0 ? ");" : ","));
                 for (var i = 0; i < model.Members.Count; i++)
                 {
-                    WritePlanMember(writer, model, model.Members[i], i == model.Members.Count - 1 ? ");" : ",");
+                    var member = model.Members[i];
+                    var rule = Rule(model, member);
+                    writer.WriteLine(
+                        "global::WdGen.DecayPlanMember." + Factory(member.Kind) + "(" + Literal(member.RegisteredName) + ", "
+                        + Literal(member.Kind == MemberKind.Layer ? member.LayerName! : member.StaticType)
+                        + (rule is null ? string.Empty : ", " + rule) + ")"
+                        + (i == model.Members.Count - 1 ? ");" : ","));
                 }
             }
         }
 
-        private static void WritePlanMember(SourceWriter writer, ModelSpec model, MemberSpec member, string terminator)
+        private static string Factory(MemberKind kind) => kind switch
         {
-            var attribute = member.Attribute switch
-            {
-                MemberAttributeKind.Decay => Literal(DecayPolicy.DescribeDecayAttribute(member.Scale, member.IncludeBiases)),
-                MemberAttributeKind.NoDecay => Literal("[NoDecay]"),
-                _ => "null",
-            };
+            MemberKind.Layer => "Layer",
+            MemberKind.Parameter => "Parameter",
+            MemberKind.Container => "Container",
+            MemberKind.DecayGroupsModule => "Nested",
+            MemberKind.Module => "Module",
+            _ => "Value",
+        };
 
-            writer.WriteLine("new global::WdGen.DecayPlanMember(");
-            using (writer.Indent())
-            {
-                writer.WriteLine(Literal(member.RegisteredName) + ", " + Literal(member.StaticType) + ", global::WdGen.DecayPlanMemberKind." + member.Kind + ", " + attribute + ",");
-                writer.WriteLine(Literal(Note(model, member)) + (member.Parameters.Count == 0 ? ")" + terminator : ","));
-                for (var i = 0; i < member.Parameters.Count; i++)
-                {
-                    var parameter = member.Parameters[i];
-                    var (role, decision) = Decide(model, member, parameter);
-                    var name = member.Kind == MemberKind.Parameter ? member.RegisteredName : member.RegisteredName + "." + parameter.LocalName;
-                    writer.WriteLine("new global::WdGen.DecayPlanParameter(");
-                    using (writer.Indent())
-                    {
-                        writer.WriteLine(Literal(name) + ", global::WdGen.ParameterRole." + role + ", " + Number(decision.Scale) + ",");
-                        writer.WriteLine(Literal(decision.Reason) + ")" + (i == member.Parameters.Count - 1 ? ")" + terminator : ","));
-                    }
-                }
-            }
-        }
-
-        /// <summary>The compile-time decision for one planned parameter, by the same policy the run-time walk uses.</summary>
-        private static (ParameterRole Role, DecayDecision Decision) Decide(ModelSpec model, MemberSpec member, PlannedParameter parameter)
+        /// <summary>The member's attribute as a <c>DecayRule</c> expression, or null when it has none.</summary>
+        private static string? Rule(ModelSpec model, MemberSpec member) => member.Attribute switch
         {
-            var owner = member.Kind == MemberKind.Layer ? member.LayerName! : model.SimpleName;
-            ParameterRole role;
-            string roleReason;
-            if (model.ForcedRole is { } forced)
-            {
-                role = forced;
-                roleReason = DecayPolicy.ForcedRoleReason(owner, parameter.LocalName, model.SimpleName, forced);
-            }
-            else if (member.Kind == MemberKind.Layer)
-            {
-                role = parameter.Role;
-                roleReason = DecayPolicy.LayerRoleReason(owner, parameter.LocalName, role);
-            }
-            else
-            {
-                role = ParameterRole.Other;
-                roleReason = DecayPolicy.RawRoleReason(owner, parameter.LocalName);
-            }
-
-            var rule = member.Attribute switch
-            {
-                MemberAttributeKind.Decay => DecayRuleKind.Decay,
-                MemberAttributeKind.NoDecay => DecayRuleKind.NoDecay,
-                _ => DecayRuleKind.Default,
-            };
-            return (role, DecayPolicy.Decide(role, roleReason, rule, member.Scale, member.IncludeBiases, RuleSource(model, member)));
-        }
+            MemberAttributeKind.Decay => "global::WdGen.DecayRule.Decay(" + Number(member.Scale) + ", includeBiases: " + (member.IncludeBiases ? "true" : "false") + ", " + Literal(MemberPath(model, member)) + ")",
+            MemberAttributeKind.NoDecay => "global::WdGen.DecayRule.NoDecay(" + Literal(MemberPath(model, member)) + ")",
+            _ => null,
+        };
 
         private static void WriteGetDecayGroups(SourceWriter writer, ModelSpec model)
         {
@@ -157,36 +122,14 @@ namespace WdGen.Generator.Emitting
                 writer.WriteLine("context = context.EnterModule(owner);");
                 foreach (var member in model.Members)
                 {
-                    writer.WriteLine(Walk + ".Add(builder, prefix, " + Literal(member.RegisteredName) + ", " + member.Access + ", owner, " + MemberContext(model, member) + ");");
+                    var rule = Rule(model, member);
+                    var context = rule is null ? "context" : "context.With(" + rule + ")";
+                    writer.WriteLine(Walk + ".Add(builder, prefix, " + Literal(member.RegisteredName) + ", " + member.Access + ", owner, " + context + ");");
                 }
             }
         }
 
-        private static string MemberContext(ModelSpec model, MemberSpec member) => member.Attribute switch
-        {
-            MemberAttributeKind.Decay => "context.WithDecay(" + Number(member.Scale) + ", includeBiases: " + (member.IncludeBiases ? "true" : "false") + ", " + Literal(MemberPath(model, member)) + ")",
-            MemberAttributeKind.NoDecay => "context.WithNoDecay(" + Literal(MemberPath(model, member)) + ")",
-            _ => "context",
-        };
-
-        private static string? RuleSource(ModelSpec model, MemberSpec member) => member.Attribute switch
-        {
-            MemberAttributeKind.Decay => DecayPolicy.DescribeDecayAttribute(member.Scale, member.IncludeBiases) + " on " + MemberPath(model, member),
-            MemberAttributeKind.NoDecay => "[NoDecay] on " + MemberPath(model, member),
-            _ => null,
-        };
-
         private static string MemberPath(ModelSpec model, MemberSpec member) => model.SimpleName + "." + member.MemberName;
-
-        private static string Note(ModelSpec model, MemberSpec member) => member.Kind switch
-        {
-            MemberKind.Layer => member.LayerName + ": decided at compile time",
-            MemberKind.Parameter => "raw Parameter: decided at compile time",
-            MemberKind.Container => "container: walked at run time in index order, items classified by their run-time type",
-            MemberKind.DecayGroupsModule => member.StaticType + " has its own plan: walked through its generated code",
-            MemberKind.Module => "module: walked at run time, parameters classified by the run-time type of the module that owns them",
-            _ => member.StaticType + " field: classified at run time by the value it holds",
-        };
 
         private static string New(ModelSpec model) => model.HidesBaseModel ? "new " : string.Empty;
 

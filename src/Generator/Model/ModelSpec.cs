@@ -53,9 +53,5 @@ namespace WdGen.Generator.Model
         MemberAttributeKind Attribute,
         double Scale,
         bool IncludeBiases,
-        string? LayerName,
-        EquatableArray<PlannedParameter> Parameters);
-
-    /// <summary>A parameter whose role is known at compile time (a known layer's, or a raw Parameter field).</summary>
-    internal sealed record PlannedParameter(string LocalName, ParameterRole Role);
+        string? LayerName);
 }

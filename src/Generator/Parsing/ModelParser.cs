@@ -29,19 +29,9 @@ namespace WdGen.Generator.Parsing
             return symbols is null ? null : new ModelParser(symbols).ParseModel(type, cancellationToken);
         }
 
-        /// <summary>Whether a type is a model the generator extends (shared with the analyzers: <see cref="ModelFacts"/>).</summary>
-        public static bool IsDecayGroupsModel(ITypeSymbol type) => ModelFacts.IsDecayGroupsModel(type);
-
-        public static bool HasAttribute(ISymbol symbol, string metadataName) => ModelFacts.HasAttribute(symbol, metadataName);
-
-        public static AttributeData? FindAttribute(ISymbol symbol, string metadataName) => ModelFacts.FindAttribute(symbol, metadataName);
-
-        /// <summary>The metadata name Roslyn and reflection use: <c>TorchSharp.torch+nn+Module`2</c>.</summary>
-        public static string MetadataName(INamedTypeSymbol type) => ModelFacts.MetadataName(type);
-
         private ModelSpec? ParseModel(INamedTypeSymbol type, CancellationToken cancellationToken)
         {
-            if (type.TypeKind != TypeKind.Class || type.IsStatic || type.IsFileLocal || !symbols.IsModule(type) || !IsPartialChain(type, cancellationToken))
+            if (type.TypeKind != TypeKind.Class || type.IsStatic || type.IsFileLocal || HasMissingName(type) || !symbols.IsModule(type) || !ModelFacts.IsPartialChain(type, cancellationToken))
             {
                 return null;
             }
@@ -75,8 +65,8 @@ namespace WdGen.Generator.Parsing
                 Declaration(type),
                 type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
                 type.Name,
-                type.BaseType is { } baseType && (IsDecayGroupsModel(baseType) || symbols.IsContributor(baseType)),
-                LayerRoleOf(type),
+                type.BaseType is { } baseType && (ModelFacts.IsDecayGroupsModel(baseType) || symbols.IsContributor(baseType)),
+                ModelFacts.LayerRoleOf(type),
                 members.ToEquatableArray());
         }
 
@@ -120,14 +110,14 @@ namespace WdGen.Generator.Parsing
             }
 
             var kind = Classify(field.Type, out var layer);
-            if (kind is null)
+            if (kind is null || HasMissingName(property ?? (ISymbol)field))
             {
                 return true;
             }
 
             var attributeSource = (ISymbol?)property ?? field;
-            var noDecay = HasAttribute(attributeSource, WdGenNames.NoDecayAttribute) || HasAttribute(field, WdGenNames.NoDecayAttribute);
-            var decay = FindAttribute(attributeSource, WdGenNames.DecayAttribute) ?? FindAttribute(field, WdGenNames.DecayAttribute);
+            var noDecay = ModelFacts.HasAttribute(attributeSource, WdGenNames.NoDecayAttribute) || ModelFacts.HasAttribute(field, WdGenNames.NoDecayAttribute);
+            var decay = ModelFacts.FindAttribute(attributeSource, WdGenNames.DecayAttribute) ?? ModelFacts.FindAttribute(field, WdGenNames.DecayAttribute);
             var attributeKind = noDecay ? MemberAttributeKind.NoDecay : decay is null ? MemberAttributeKind.None : MemberAttributeKind.Decay;
             var scale = 1.0;
             var includeBiases = false;
@@ -138,12 +128,6 @@ namespace WdGen.Generator.Parsing
 
             var memberName = property?.Name ?? field.Name;
             var registeredName = RegisteredName(field);
-            var planned = kind switch
-            {
-                MemberKind.Layer => layer!.Parameters.Select(p => new PlannedParameter(p.Name, p.Role)).ToEquatableArray(),
-                MemberKind.Parameter => new EquatableArray<PlannedParameter>(new[] { new PlannedParameter(registeredName, ParameterRole.Other) }),
-                _ => EquatableArray<PlannedParameter>.Empty,
-            };
 
             member = new MemberSpec(
                 memberName,
@@ -154,8 +138,7 @@ namespace WdGen.Generator.Parsing
                 attributeKind,
                 scale,
                 includeBiases,
-                layer?.Name,
-                planned);
+                layer?.Name);
             return true;
         }
 
@@ -176,12 +159,12 @@ namespace WdGen.Generator.Parsing
                 case INamedTypeSymbol named when symbols.IsTensor(named):
                     return MemberKind.Value;
                 case INamedTypeSymbol named when symbols.IsModule(named):
-                    if (IsDecayGroupsModel(named) || symbols.IsContributor(named))
+                    if (ModelFacts.IsDecayGroupsModel(named) || symbols.IsContributor(named))
                     {
                         return MemberKind.DecayGroupsModule;
                     }
 
-                    layer = TorchSharpLayers.Find(MetadataName(named.OriginalDefinition));
+                    layer = TorchSharpLayers.Find(ModelFacts.MetadataName(named.OriginalDefinition));
                     return layer?.Kind switch
                     {
                         TorchSharpModuleKind.Layer => MemberKind.Layer,
@@ -241,10 +224,12 @@ namespace WdGen.Generator.Parsing
             return field.Name;
         }
 
-        private static ParameterRole? LayerRoleOf(INamedTypeSymbol type) => ModelFacts.LayerRoleOf(type);
+        /// <summary>Half-typed code (<c>class : Module</c>, <c>namespace Odd.</c>, <c>Model&lt;&gt;</c>) has symbols with empty names: no code for them.</summary>
+        private static bool HasMissingName(ISymbol? symbol)
+            => symbol is not null and not INamespaceSymbol { IsGlobalNamespace: true }
+               && (symbol.Name.Length == 0 || (symbol is INamedTypeSymbol named && named.TypeParameters.Any(p => p.Name.Length == 0)) || HasMissingName(symbol.ContainingSymbol));
 
-        private static bool IsPartialChain(INamedTypeSymbol type, CancellationToken cancellationToken)
-            => ModelFacts.IsPartialChain(type, cancellationToken);
+
 
         private static TypeDeclarationSpec Declaration(INamedTypeSymbol type)
         {
@@ -266,7 +251,7 @@ namespace WdGen.Generator.Parsing
         }
 
         private static string HintName(INamedTypeSymbol type)
-            => MetadataName(type).Replace('+', '.').Replace('`', '_') + ".g.cs";
+            => ModelFacts.MetadataName(type).Replace("@", string.Empty).Replace('+', '.').Replace('`', '_') + ".g.cs";
 
         private static string Identifier(string name)
             => SyntaxFacts.GetKeywordKind(name) == SyntaxKind.None ? name : "@" + name;

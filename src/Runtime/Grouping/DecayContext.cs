@@ -13,30 +13,18 @@ namespace WdGen
     {
         private static readonly ConcurrentDictionary<Type, LayerRoleAttribute?> LayerRoles = new();
 
-        private DecayContext(DecayRuleKind rule, double scale, bool includeBiases, string? ruleSource, ParameterRole? layerRole, string? layerRoleSource)
+        private DecayContext(DecayRule rule, ParameterRole? layerRole, string? layerRoleSource)
         {
             Rule = rule;
-            Scale = scale;
-            IncludeBiases = includeBiases;
-            RuleSource = ruleSource;
             LayerRole = layerRole;
             LayerRoleSource = layerRoleSource;
         }
 
         /// <summary>The context at the model's root: no attribute, no forced role.</summary>
-        public static DecayContext Root { get; } = new(DecayRuleKind.Default, 1.0, false, null, null, null);
+        public static DecayContext Root { get; } = new(DecayRule.Default, null, null);
 
         /// <summary>The attribute in force.</summary>
-        public DecayRuleKind Rule { get; }
-
-        /// <summary>The decay scale of a <c>[Decay]</c> rule (1 otherwise).</summary>
-        public double Scale { get; }
-
-        /// <summary>Whether a <c>[Decay]</c> rule covers biases.</summary>
-        public bool IncludeBiases { get; }
-
-        /// <summary>The attribute and member the rule comes from, e.g. <c>[NoDecay] on Gpt.probe</c>.</summary>
-        public string? RuleSource { get; }
+        public DecayRule Rule { get; }
 
         /// <summary>The role forced by an enclosing <c>[LayerRole]</c> module, if any.</summary>
         public ParameterRole? LayerRole { get; }
@@ -44,28 +32,25 @@ namespace WdGen
         /// <summary>The module type that forced <see cref="LayerRole"/>, e.g. <c>RMSNorm</c>.</summary>
         public string? LayerRoleSource { get; }
 
-        /// <summary>Enters a member marked <c>[Decay(scale, IncludeBiases = …)]</c>; <paramref name="member"/> is <c>Type.member</c>.</summary>
-        public DecayContext WithDecay(double scale, bool includeBiases, string member)
+        /// <summary>
+        /// Enters a member with <paramref name="rule"/>: the member's attribute replaces the one in force, except that
+        /// nothing replaces an enclosing <c>[NoDecay]</c>.
+        /// </summary>
+        public DecayContext With(DecayRule rule)
         {
-            if (Rule == DecayRuleKind.NoDecay)
+            if (rule is null)
             {
-                return this;
+                throw new ArgumentNullException(nameof(rule));
             }
 
-            var source = DecayPolicy.DescribeDecayAttribute(scale, includeBiases) + " on " + member;
-            return new DecayContext(DecayRuleKind.Decay, scale, includeBiases, source, LayerRole, LayerRoleSource);
+            return Rule.Kind == DecayRuleKind.NoDecay || rule.Kind == DecayRuleKind.Default ? this : new DecayContext(rule, LayerRole, LayerRoleSource);
         }
+
+        /// <summary>Enters a member marked <c>[Decay(scale, IncludeBiases = …)]</c>; <paramref name="member"/> is <c>Type.member</c>.</summary>
+        public DecayContext WithDecay(double scale, bool includeBiases, string member) => With(DecayRule.Decay(scale, includeBiases, member));
 
         /// <summary>Enters a member marked <c>[NoDecay]</c>; <paramref name="member"/> is <c>Type.member</c>.</summary>
-        public DecayContext WithNoDecay(string member)
-        {
-            if (Rule == DecayRuleKind.NoDecay)
-            {
-                return this;
-            }
-
-            return new DecayContext(DecayRuleKind.NoDecay, 1.0, false, "[NoDecay] on " + member, LayerRole, LayerRoleSource);
-        }
+        public DecayContext WithNoDecay(string member) => With(DecayRule.NoDecay(member));
 
         /// <summary>
         /// Enters a module of run-time type <paramref name="moduleType"/>: a <c>[LayerRole]</c> on it (or a base)
@@ -89,7 +74,7 @@ namespace WdGen
                 return this;
             }
 
-            return new DecayContext(Rule, Scale, IncludeBiases, RuleSource, attribute.Role, TypeNames.Display(moduleType));
+            return new DecayContext(Rule, attribute.Role, TypeNames.Display(moduleType));
         }
     }
 }

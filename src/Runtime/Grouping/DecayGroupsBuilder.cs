@@ -56,7 +56,7 @@ namespace WdGen
 
         private void Record(string name, T parameter, (ParameterRole Role, string Reason) classification, DecayContext context)
         {
-            var decision = DecayPolicy.Decide(classification.Role, classification.Reason, context.Rule, context.Scale, context.IncludeBiases, context.RuleSource);
+            var decision = context.Rule.Decide(classification.Role, classification.Reason);
             visits.Add(new Visit(name, parameter, inspector.Identify(parameter), classification.Role, decision));
         }
 

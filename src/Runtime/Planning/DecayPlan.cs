@@ -24,8 +24,7 @@ namespace WdGen
     /// <summary>One parameter of a member whose decision is known at compile time.</summary>
     public sealed class DecayPlanParameter
     {
-        /// <summary>Creates a planned parameter.</summary>
-        public DecayPlanParameter(string name, ParameterRole role, double scale, string reason)
+        internal DecayPlanParameter(string name, ParameterRole role, double scale, string reason)
         {
             Name = name;
             Role = role;
@@ -49,40 +48,109 @@ namespace WdGen
         public string Reason { get; }
     }
 
-    /// <summary>One field of a model, in declaration order, as the generator saw it.</summary>
+    /// <summary>
+    /// One field of a model, in declaration order, as the generator saw it: its registered name, declared type, how
+    /// the walk reaches it and the WdGen attribute on it. Generated code creates members with the factory methods
+    /// (<see cref="Layer"/>, <see cref="Parameter"/>, …); the plan works out the parameters decided at compile time
+    /// with the same policy the run-time groups use.
+    /// </summary>
     public sealed class DecayPlanMember
     {
-        /// <summary>Creates a planned member.</summary>
-        public DecayPlanMember(string name, string staticType, DecayPlanMemberKind kind, string? attribute, string note, params DecayPlanParameter[] parameters)
+        private DecayPlanMember(string name, string staticType, DecayPlanMemberKind kind, DecayRule? rule)
         {
-            Name = name;
-            StaticType = staticType;
+            Name = name ?? throw new ArgumentNullException(nameof(name));
+            StaticType = staticType ?? throw new ArgumentNullException(nameof(staticType));
             Kind = kind;
-            Attribute = attribute;
-            Note = note;
-            Parameters = parameters ?? Array.Empty<DecayPlanParameter>();
+            Rule = rule ?? DecayRule.Default;
         }
 
         /// <summary>The name TorchSharp registers the member under (the field name, or its <c>[ComponentName]</c>).</summary>
         public string Name { get; }
 
-        /// <summary>The declared type, as written in C#.</summary>
+        /// <summary>The declared type, as written in C#; for a layer, the TorchSharp layer's name.</summary>
         public string StaticType { get; }
 
         /// <summary>How the walk handles it.</summary>
         public DecayPlanMemberKind Kind { get; }
 
-        /// <summary>The WdGen attribute on the member, e.g. <c>[Decay(0.5)]</c>, or null.</summary>
-        public string? Attribute { get; }
+        /// <summary>The WdGen attribute on the member.</summary>
+        public DecayRule Rule { get; }
 
-        /// <summary>What the generator decided or what is left for run time, in words.</summary>
-        public string Note { get; }
+        /// <summary>The WdGen attribute as written, e.g. <c>[Decay(0.5)]</c>, or null.</summary>
+        public string? Attribute => Rule.Kind switch
+        {
+            DecayRuleKind.Decay => DecayPolicy.DescribeDecayAttribute(Rule.Scale, Rule.IncludeBiases),
+            DecayRuleKind.NoDecay => "[NoDecay]",
+            _ => null,
+        };
+
+        /// <summary>What is decided at compile time or left for run time, in words.</summary>
+        public string Note => Kind switch
+        {
+            DecayPlanMemberKind.Layer => StaticType + ": decided at compile time",
+            DecayPlanMemberKind.Parameter => "raw Parameter: decided at compile time",
+            DecayPlanMemberKind.Container => "container: walked at run time in index order, items classified by their run-time type",
+            DecayPlanMemberKind.DecayGroupsModule => StaticType + " has its own plan: walked through its generated code",
+            DecayPlanMemberKind.Module => "module: walked at run time, parameters classified by the run-time type of the module that owns them",
+            _ => StaticType + " field: classified at run time by the value it holds",
+        };
 
         /// <summary>Parameters decided at compile time (layers and raw parameters); empty for members resolved at run time.</summary>
-        public IReadOnlyList<DecayPlanParameter> Parameters { get; }
+        public IReadOnlyList<DecayPlanParameter> Parameters { get; private set; } = Array.Empty<DecayPlanParameter>();
 
         /// <summary>Whether the member's parameters are only known when the model exists.</summary>
         public bool ResolvedAtRunTime => Kind is not (DecayPlanMemberKind.Layer or DecayPlanMemberKind.Parameter);
+
+        /// <summary>A field of a known TorchSharp layer type (<paramref name="layer"/> is its name, e.g. <c>Linear</c>).</summary>
+        public static DecayPlanMember Layer(string name, string layer, DecayRule? rule = null) => new(name, layer, DecayPlanMemberKind.Layer, rule);
+
+        /// <summary>A raw <c>Parameter</c> field.</summary>
+        public static DecayPlanMember Parameter(string name, string staticType, DecayRule? rule = null) => new(name, staticType, DecayPlanMemberKind.Parameter, rule);
+
+        /// <summary>A Sequential, ModuleList, ModuleDict, ParameterList or ParameterDict field.</summary>
+        public static DecayPlanMember Container(string name, string staticType, DecayRule? rule = null) => new(name, staticType, DecayPlanMemberKind.Container, rule);
+
+        /// <summary>A field whose type has its own <c>[DecayGroups]</c> plan.</summary>
+        public static DecayPlanMember Nested(string name, string staticType, DecayRule? rule = null) => new(name, staticType, DecayPlanMemberKind.DecayGroupsModule, rule);
+
+        /// <summary>A field of another module type, or declared as a base module type.</summary>
+        public static DecayPlanMember Module(string name, string staticType, DecayRule? rule = null) => new(name, staticType, DecayPlanMemberKind.Module, rule);
+
+        /// <summary>A field declared as a tensor, an interface, object or a type parameter.</summary>
+        public static DecayPlanMember Value(string name, string staticType, DecayRule? rule = null) => new(name, staticType, DecayPlanMemberKind.Value, rule);
+
+        /// <summary>Decides the compile-time parameters of a layer or raw parameter owned by <paramref name="owner"/>.</summary>
+        internal void Resolve(string owner, ParameterRole? forcedRole)
+        {
+            var parameters = new List<DecayPlanParameter>();
+            if (Kind == DecayPlanMemberKind.Layer && TorchSharpLayers.Find(TorchSharpLayers.ModuleNamespace + "." + StaticType) is { } layer)
+            {
+                foreach (var (local, tableRole) in layer.Parameters)
+                {
+                    var role = forcedRole ?? tableRole;
+                    var reason = forcedRole is null
+                        ? DecayPolicy.LayerRoleReason(layer.Name, local, role)
+                        : DecayPolicy.ForcedRoleReason(layer.Name, local, owner, role);
+                    parameters.Add(Plan(Name + "." + local, role, reason));
+                }
+            }
+            else if (Kind == DecayPlanMemberKind.Parameter)
+            {
+                var role = forcedRole ?? ParameterRole.Other;
+                var reason = forcedRole is null
+                    ? DecayPolicy.RawRoleReason(owner, Name)
+                    : DecayPolicy.ForcedRoleReason(owner, Name, owner, role);
+                parameters.Add(Plan(Name, role, reason));
+            }
+
+            Parameters = parameters;
+        }
+
+        private DecayPlanParameter Plan(string name, ParameterRole role, string roleReason)
+        {
+            var decision = Rule.Decide(role, roleReason);
+            return new DecayPlanParameter(name, role, decision.Scale, decision.Reason);
+        }
     }
 
     /// <summary>
@@ -91,12 +159,28 @@ namespace WdGen
     /// </summary>
     public sealed class DecayPlan
     {
-        /// <summary>Creates the plan of <paramref name="model"/>.</summary>
+        /// <summary>Creates the plan of <paramref name="model"/> (its name as written in C#, e.g. <c>Net&lt;T&gt;</c>).</summary>
         public DecayPlan(string model, params DecayPlanMember[] members)
+            : this(model, null, members)
         {
-            Model = model;
-            Members = members ?? Array.Empty<DecayPlanMember>();
         }
+
+        /// <summary>Creates the plan of a model whose own <c>[LayerRole]</c> gives <paramref name="layerRole"/> to everything in it.</summary>
+        public DecayPlan(string model, ParameterRole? layerRole, params DecayPlanMember[] members)
+        {
+            Model = model ?? throw new ArgumentNullException(nameof(model));
+            LayerRole = layerRole;
+            Members = members ?? Array.Empty<DecayPlanMember>();
+            var tick = model.IndexOf('<');
+            var owner = tick < 0 ? model : model.Substring(0, tick);
+            foreach (var member in Members)
+            {
+                member.Resolve(owner, layerRole);
+            }
+        }
+
+        /// <summary>The role the model's own <c>[LayerRole]</c> gives to its parameters, if any.</summary>
+        public ParameterRole? LayerRole { get; }
 
         /// <summary>The model type, as written in C#.</summary>
         public string Model { get; }

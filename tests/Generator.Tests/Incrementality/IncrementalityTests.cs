@@ -90,7 +90,7 @@ namespace WdGen.Generator.Tests.Incrementality
             Assert.Single(changed);
             Assert.Contains("Samples.Small.g.cs", changed[0].Value.ToString());
             Assert.All(models.Except(changed), o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
-            Assert.Contains("[NoDecay] on Small.fc", result.GeneratedSources.Single(s => s.HintName == "Samples.Small.g.cs").SourceText.ToString());
+            Assert.Contains("global::WdGen.DecayRule.NoDecay(\"Small.fc\")", result.GeneratedSources.Single(s => s.HintName == "Samples.Small.g.cs").SourceText.ToString());
         }
 
         [Fact]

@@ -13,48 +13,12 @@ namespace Samples
         [global::System.CodeDom.Compiler.GeneratedCode("WdGen.Generator", "0.1.0")]
         public static global::WdGen.DecayPlan DecayPlan { get; } = new global::WdGen.DecayPlan(
             "Gpt",
-            new global::WdGen.DecayPlanMember(
-                "wte", "Embedding", global::WdGen.DecayPlanMemberKind.Layer, null,
-                "Embedding: decided at compile time",
-                new global::WdGen.DecayPlanParameter(
-                    "wte.weight", global::WdGen.ParameterRole.Embedding, 0.0,
-                    "Embedding.weight is an embedding table: embeddings decay only under [Decay]")),
-            new global::WdGen.DecayPlanMember(
-                "blocks", "ModuleList<Block>", global::WdGen.DecayPlanMemberKind.Container, null,
-                "container: walked at run time in index order, items classified by their run-time type"),
-            new global::WdGen.DecayPlanMember(
-                "ln_f", "LayerNorm", global::WdGen.DecayPlanMemberKind.Layer, null,
-                "LayerNorm: decided at compile time",
-                new global::WdGen.DecayPlanParameter(
-                    "ln_f.weight", global::WdGen.ParameterRole.Norm, 0.0,
-                    "LayerNorm.weight is a normalization parameter: normalization parameters never decay by default"),
-                new global::WdGen.DecayPlanParameter(
-                    "ln_f.bias", global::WdGen.ParameterRole.Norm, 0.0,
-                    "LayerNorm.bias is a normalization parameter: normalization parameters never decay by default")),
-            new global::WdGen.DecayPlanMember(
-                "probe", "Linear", global::WdGen.DecayPlanMemberKind.Layer, "[NoDecay]",
-                "Linear: decided at compile time",
-                new global::WdGen.DecayPlanParameter(
-                    "probe.weight", global::WdGen.ParameterRole.Weight, 0.0,
-                    "[NoDecay] on Gpt.probe"),
-                new global::WdGen.DecayPlanParameter(
-                    "probe.bias", global::WdGen.ParameterRole.Bias, 0.0,
-                    "[NoDecay] on Gpt.probe")),
-            new global::WdGen.DecayPlanMember(
-                "head", "Linear", global::WdGen.DecayPlanMemberKind.Layer, "[Decay(0.5)]",
-                "Linear: decided at compile time",
-                new global::WdGen.DecayPlanParameter(
-                    "head.weight", global::WdGen.ParameterRole.Weight, 0.5,
-                    "Linear.weight is a matmul/conv weight; [Decay(0.5)] on Gpt.head"),
-                new global::WdGen.DecayPlanParameter(
-                    "head.bias", global::WdGen.ParameterRole.Bias, 0.0,
-                    "Linear.bias is a bias; [Decay(0.5)] on Gpt.head leaves biases out (IncludeBiases = false)")),
-            new global::WdGen.DecayPlanMember(
-                "temperature", "Parameter", global::WdGen.DecayPlanMemberKind.Parameter, null,
-                "raw Parameter: decided at compile time",
-                new global::WdGen.DecayPlanParameter(
-                    "temperature", global::WdGen.ParameterRole.Other, 0.0,
-                    "Gpt.temperature is a raw parameter (no layer rule): no decay unless a WdGen attribute says so")));
+            global::WdGen.DecayPlanMember.Layer("wte", "Embedding"),
+            global::WdGen.DecayPlanMember.Container("blocks", "ModuleList<Block>"),
+            global::WdGen.DecayPlanMember.Layer("ln_f", "LayerNorm"),
+            global::WdGen.DecayPlanMember.Layer("probe", "Linear", global::WdGen.DecayRule.NoDecay("Gpt.probe")),
+            global::WdGen.DecayPlanMember.Layer("head", "Linear", global::WdGen.DecayRule.Decay(0.5, includeBiases: false, "Gpt.head")),
+            global::WdGen.DecayPlanMember.Parameter("temperature", "Parameter"));
 
         /// <summary>
         /// Splits this model's trainable parameters into decay and no-decay groups, in declaration order, checked
@@ -81,8 +45,8 @@ namespace Samples
             global::WdGen.TorchSharpDecayGroups.Add(builder, prefix, "wte", this.wte, owner, context);
             global::WdGen.TorchSharpDecayGroups.Add(builder, prefix, "blocks", this.blocks, owner, context);
             global::WdGen.TorchSharpDecayGroups.Add(builder, prefix, "ln_f", this.ln_f, owner, context);
-            global::WdGen.TorchSharpDecayGroups.Add(builder, prefix, "probe", this.probe, owner, context.WithNoDecay("Gpt.probe"));
-            global::WdGen.TorchSharpDecayGroups.Add(builder, prefix, "head", this.head, owner, context.WithDecay(0.5, includeBiases: false, "Gpt.head"));
+            global::WdGen.TorchSharpDecayGroups.Add(builder, prefix, "probe", this.probe, owner, context.With(global::WdGen.DecayRule.NoDecay("Gpt.probe")));
+            global::WdGen.TorchSharpDecayGroups.Add(builder, prefix, "head", this.head, owner, context.With(global::WdGen.DecayRule.Decay(0.5, includeBiases: false, "Gpt.head")));
             global::WdGen.TorchSharpDecayGroups.Add(builder, prefix, "temperature", this.temperature, owner, context);
         }
     }

@@ -13,24 +13,10 @@ partial class Outer
         [global::System.CodeDom.Compiler.GeneratedCode("WdGen.Generator", "0.1.0")]
         public static global::WdGen.DecayPlan DecayPlan { get; } = new global::WdGen.DecayPlan(
             "Net<T>",
-            new global::WdGen.DecayPlanMember(
-                "<Encoder>k__BackingField", "Linear", global::WdGen.DecayPlanMemberKind.Layer, "[Decay(2, IncludeBiases = true)]",
-                "Linear: decided at compile time",
-                new global::WdGen.DecayPlanParameter(
-                    "<Encoder>k__BackingField.weight", global::WdGen.ParameterRole.Weight, 2.0,
-                    "Linear.weight is a matmul/conv weight; [Decay(2, IncludeBiases = true)] on Net.Encoder"),
-                new global::WdGen.DecayPlanParameter(
-                    "<Encoder>k__BackingField.bias", global::WdGen.ParameterRole.Bias, 2.0,
-                    "Linear.bias is a bias; [Decay(2, IncludeBiases = true)] on Net.Encoder")),
-            new global::WdGen.DecayPlanMember(
-                "body", "Module<Tensor, Tensor>", global::WdGen.DecayPlanMemberKind.Module, null,
-                "module: walked at run time, parameters classified by the run-time type of the module that owns them"),
-            new global::WdGen.DecayPlanMember(
-                "scale", "Tensor", global::WdGen.DecayPlanMemberKind.Value, null,
-                "Tensor field: classified at run time by the value it holds"),
-            new global::WdGen.DecayPlanMember(
-                "extra", "T?", global::WdGen.DecayPlanMemberKind.Value, null,
-                "T? field: classified at run time by the value it holds"));
+            global::WdGen.DecayPlanMember.Layer("<Encoder>k__BackingField", "Linear", global::WdGen.DecayRule.Decay(2.0, includeBiases: true, "Net.Encoder")),
+            global::WdGen.DecayPlanMember.Module("body", "Module<Tensor, Tensor>"),
+            global::WdGen.DecayPlanMember.Value("scale", "Tensor"),
+            global::WdGen.DecayPlanMember.Value("extra", "T?"));
 
         /// <summary>
         /// Splits this model's trainable parameters into decay and no-decay groups, in declaration order, checked
@@ -54,7 +40,7 @@ partial class Outer
         {
             var owner = this.GetType();
             context = context.EnterModule(owner);
-            global::WdGen.TorchSharpDecayGroups.Add(builder, prefix, "<Encoder>k__BackingField", this.Encoder, owner, context.WithDecay(2.0, includeBiases: true, "Net.Encoder"));
+            global::WdGen.TorchSharpDecayGroups.Add(builder, prefix, "<Encoder>k__BackingField", this.Encoder, owner, context.With(global::WdGen.DecayRule.Decay(2.0, includeBiases: true, "Net.Encoder")));
             global::WdGen.TorchSharpDecayGroups.Add(builder, prefix, "body", this.body, owner, context);
             global::WdGen.TorchSharpDecayGroups.Add(builder, prefix, "scale", this.scale, owner, context);
             global::WdGen.TorchSharpDecayGroups.Add(builder, prefix, "extra", this.extra, owner, context);

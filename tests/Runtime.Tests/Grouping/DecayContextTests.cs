@@ -29,8 +29,8 @@ namespace WdGen.Runtime.Tests.Grouping
         {
             var context = DecayContext.Root.WithNoDecay("Gpt.probe").WithDecay(2, true, "Block.fc");
 
-            Assert.Equal(DecayRuleKind.NoDecay, context.Rule);
-            Assert.Equal("[NoDecay] on Gpt.probe", context.RuleSource);
+            Assert.Equal(DecayRuleKind.NoDecay, context.Rule.Kind);
+            Assert.Equal("[NoDecay] on Gpt.probe", context.Rule.Source);
         }
 
         [Fact]
@@ -38,9 +38,25 @@ namespace WdGen.Runtime.Tests.Grouping
         {
             var context = DecayContext.Root.WithDecay(0.5, false, "Gpt.head").WithDecay(2, true, "Head.fc");
 
-            Assert.Equal(2, context.Scale);
-            Assert.True(context.IncludeBiases);
-            Assert.Equal("[Decay(2, IncludeBiases = true)] on Head.fc", context.RuleSource);
+            Assert.Equal(2, context.Rule.Scale);
+            Assert.True(context.Rule.IncludeBiases);
+            Assert.Equal("[Decay(2, IncludeBiases = true)] on Head.fc", context.Rule.Source);
+        }
+
+        [Theory]
+        [InlineData(0.0)]
+        [InlineData(-1.0)]
+        [InlineData(double.NaN)]
+        [InlineData(double.PositiveInfinity)]
+        public void A_decay_scale_that_is_not_positive_and_finite_is_refused_naming_the_member(double scale)
+            => Assert.Contains("Gpt.head", Assert.Throws<System.ArgumentOutOfRangeException>(() => DecayRule.Decay(scale, false, "Gpt.head")).Message);
+
+        [Fact]
+        public void A_member_without_attribute_keeps_the_rule_in_force()
+        {
+            var outer = DecayContext.Root.WithDecay(0.5, false, "Gpt.head");
+
+            Assert.Same(outer, outer.With(DecayRule.Default));
         }
 
         [Fact]

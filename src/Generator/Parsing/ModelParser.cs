@@ -158,19 +158,17 @@ namespace WdGen.Generator.Parsing
                     return MemberKind.Parameter;
                 case INamedTypeSymbol named when symbols.IsTensor(named):
                     return MemberKind.Value;
-                case INamedTypeSymbol named when symbols.IsModule(named):
-                    if (ModelFacts.IsDecayGroupsModel(named) || symbols.IsContributor(named))
-                    {
-                        return MemberKind.DecayGroupsModule;
-                    }
-
+                case INamedTypeSymbol named when symbols.IsTorchSharpBase(named):
+                    // TorchSharp's own types: the layer table decides, without looking into their members.
                     layer = TorchSharpLayers.Find(ModelFacts.MetadataName(named.OriginalDefinition));
                     return layer?.Kind switch
                     {
                         TorchSharpModuleKind.Layer => MemberKind.Layer,
                         TorchSharpModuleKind.ModuleContainer or TorchSharpModuleKind.ParameterContainer => MemberKind.Container,
-                        _ => MemberKind.Module,
+                        _ => symbols.IsModule(named) ? MemberKind.Module : null,
                     };
+                case INamedTypeSymbol named when symbols.IsModule(named):
+                    return ModelFacts.IsDecayGroupsModel(named) || symbols.IsContributor(named) ? MemberKind.DecayGroupsModule : MemberKind.Module;
                 default:
                     return null;
             }

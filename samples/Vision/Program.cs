@@ -28,7 +28,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 Console.WriteLine("WdGen · Vision sample: ResNet-style CNN on synthetic 3×16×16 images");
 Console.WriteLine();
-Console.WriteLine("Compile-time plan (ResNetLite.DecayPlan): what the generator decided from the declared types.");
+Console.WriteLine("Plan (ResNetLite.DecayPlan): what the declared types and attributes decide before the model exists.");
 Console.WriteLine(ResNetLite.DecayPlan);
 Console.WriteLine();
 

@@ -4,6 +4,8 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 using WdGen.Generator.Emitting;
 using WdGen.Generator.Model;
@@ -12,10 +14,11 @@ using WdGen.Generator.Parsing;
 namespace WdGen.Generator
 {
     /// <summary>
-    /// Generates, for every TorchSharp module marked <c>[DecayGroups]</c> (or with <c>[Decay]</c>/<c>[NoDecay]</c> on a
-    /// member), a compile-time <c>DecayPlan</c> and a <c>GetDecayGroups()</c> method, plus once per assembly the
-    /// TorchSharp bridge they call. Nothing is emitted when the compilation does not reference TorchSharp.
-    /// The generator reports no diagnostics (the analyzers do) and emits nothing for input it cannot handle.
+    /// Generates, for every partial class marked <c>[DecayGroups]</c> (or with <c>[Decay]</c>/<c>[NoDecay]</c> on a
+    /// member), its walk order, <c>DecayPlan</c> and <c>GetDecayGroups()</c>, plus once per assembly the TorchSharp
+    /// bridge they call. Nothing is emitted when the compilation does not reference TorchSharp.
+    /// The pipeline reads syntax only (see <see cref="PartParser"/>); it reports no diagnostics (the analyzers do)
+    /// and emits nothing for declarations it cannot extend.
     /// </summary>
     [Generator(LanguageNames.CSharp)]
     public sealed class DecayGroupsGenerator : IIncrementalGenerator
@@ -24,8 +27,8 @@ namespace WdGen.Generator
         public static class Steps
         {
             public const string TorchSharpReferenced = nameof(TorchSharpReferenced);
-            public const string ClassModels = nameof(ClassModels);
-            public const string MemberModels = nameof(MemberModels);
+            public const string Parts = nameof(Parts);
+            public const string GlobalUsings = nameof(GlobalUsings);
             public const string Models = nameof(Models);
         }
 
@@ -35,27 +38,31 @@ namespace WdGen.Generator
                 .Select(static (compilation, _) => compilation.GetTypeByMetadataName(TorchSharpLayers.ModuleMetadataName) is not null)
                 .WithTrackingName(Steps.TorchSharpReferenced);
 
-            var classModels = context.SyntaxProvider
-                .ForAttributeWithMetadataName(
-                    WdGenNames.DecayGroupsAttribute,
-                    static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.RecordDeclarationSyntax,
-                    static (context, token) => context.TargetSymbol is INamedTypeSymbol type ? ParseSafely(type, context.SemanticModel.Compilation, token) : null)
-                .WithTrackingName(Steps.ClassModels);
+            // Each syntax step hands on the node itself and parses it in the Select after it. Roslyn re-runs a syntax
+            // transform for every matching node after any edit (each edit is a new compilation), but a node of an
+            // unchanged file is the same object as before, so it compares equal and the parse is skipped: an edit
+            // costs a parse of the edited file's classes only. Everything after the parse is value-equatable.
+            var parts = context.SyntaxProvider
+                .CreateSyntaxProvider(static (node, _) => PartParser.IsCandidate(node), static (context, _) => (ClassDeclarationSyntax)context.Node)
+                .Select(static (declaration, token) => Safely(() => PartParser.Parse(declaration, token)))
+                .Where(static part => part is not null)
+                .Select(static (part, _) => part!)
+                .WithTrackingName(Steps.Parts);
 
-            // A class with [Decay]/[NoDecay] on a member is a model even without [DecayGroups].
-            var decayMembers = MemberModels(context, WdGenNames.DecayAttribute);
-            var noDecayMembers = MemberModels(context, WdGenNames.NoDecayAttribute);
+            var globalScope = context.SyntaxProvider
+                .CreateSyntaxProvider(
+                    static (node, _) => node is UsingDirectiveSyntax directive && directive.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword),
+                    static (context, _) => (UsingDirectiveSyntax)context.Node)
+                .Select(static (directive, _) => Safely(() => PartParser.ParseGlobalUsing(directive)))
+                .Where(static alias => alias is not null)
+                .Select(static (alias, _) => alias!)
+                .Collect()
+                .Select(static (usings, _) => ModelCollector.GlobalScope(usings))
+                .WithTrackingName(Steps.GlobalUsings);
 
-            var models = classModels.Collect()
-                .Combine(decayMembers.Collect())
-                .Combine(noDecayMembers.Collect())
-                .SelectMany(static (all, _) => all.Left.Left.Concat(all.Left.Right).Concat(all.Right)
-                    .Where(static m => m is not null)
-                    .Select(static m => m!)
-                    .GroupBy(static m => m.HintName)
-                    .Select(static g => g.First())
-                    .OrderBy(static m => m.HintName, System.StringComparer.Ordinal)
-                    .ToImmutableArray())
+            var models = parts.Collect()
+                .Combine(globalScope)
+                .SelectMany(static (input, token) => Safely(() => ModelCollector.Collect(input.Left, input.Right, token)) is { IsDefault: false } collected ? collected : ImmutableArray<ModelSpec>.Empty)
                 .Combine(torchSharpReferenced)
                 .Where(static pair => pair.Right)
                 .Select(static (pair, _) => pair.Left)
@@ -73,22 +80,12 @@ namespace WdGen.Generator
             });
         }
 
-        private static IncrementalValuesProvider<ModelSpec?> MemberModels(IncrementalGeneratorInitializationContext context, string attribute)
-            => context.SyntaxProvider
-                .ForAttributeWithMetadataName(
-                    attribute,
-                    static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax,
-                    static (context, token) => context.TargetSymbol.ContainingType is { } type && !ModelFacts.HasAttribute(type, WdGenNames.DecayGroupsAttribute)
-                        ? ParseSafely(type, context.SemanticModel.Compilation, token)
-                        : null)
-                .WithTrackingName(Steps.MemberModels);
-
-        /// <summary>The parser must never take the compiler down: on unexpected input the model is skipped.</summary>
-        private static ModelSpec? ParseSafely(INamedTypeSymbol type, Compilation compilation, CancellationToken token)
+        /// <summary>The generator must never take the compiler down: on unexpected input the result is empty.</summary>
+        private static T? Safely<T>(System.Func<T> read)
         {
             try
             {
-                return ModelParser.Parse(type, compilation, token);
+                return read();
             }
             catch (System.OperationCanceledException)
             {
@@ -96,7 +93,7 @@ namespace WdGen.Generator
             }
             catch (System.Exception)
             {
-                return null;
+                return default;
             }
         }
     }

@@ -1,6 +1,6 @@
 // WdGen's decay policy in one place: given a parameter's role and the attribute in force over it, does it
-// decay, at what scale, and why. Linked into the runtime (run-time groups) and the generator (compile-time
-// plan), so the plan a user reads and the groups an optimizer gets are decided by the same code.
+// decay, at what scale, and why. Linked into the runtime, where both the plan a user reads (DecayPlan) and the
+// groups an optimizer gets (DecayGroupsBuilder) call it, so the two are decided by the same code.
 
 using System.Globalization;
 

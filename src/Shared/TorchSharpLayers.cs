@@ -1,6 +1,7 @@
 // The one table of TorchSharp knowledge WdGen relies on: which layer types exist, which parameters each
-// registers (in TorchSharp's order) and the role of each parameter. It is linked into the runtime (run-time
-// walk), the generator (compile-time plan) and the analyzers (WDG002), so the three can never disagree.
+// registers (in TorchSharp's order) and the role of each parameter. It is linked into the runtime (the plan and
+// the run-time walk) and the analyzers (WDG002), so the two can never disagree; the generator, which reads syntax
+// only, uses just its metadata names.
 // Facts come from ../shared/TORCHSHARP_API.md; keys are metadata names.
 
 using System;

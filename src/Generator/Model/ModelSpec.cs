@@ -1,57 +1,59 @@
 namespace WdGen.Generator.Model
 {
-    // The generator's pipeline carries only these value-equatable records (strings, enums, EquatableArray):
-    // never symbols, syntax or compilations, so an edit elsewhere leaves every step cached.
+    // The generator's pipeline carries only these value-equatable records (strings, bools, EquatableArray):
+    // never symbols, syntax or compilations. They are read from syntax alone, so an edit elsewhere re-runs
+    // nothing but cheap syntax reads, and every step after them stays cached.
 
     /// <summary>
-    /// A <c>[DecayGroups]</c> model: where to emit it, the role its own <c>[LayerRole]</c> forces (if any) and its
-    /// members in walk order.
+    /// One partial declaration of a class, as written in one file: where it sits, the attribute names on it and on
+    /// its members, how its file names WdGen, and the members that may hold a module or a parameter.
     /// </summary>
+    internal sealed record PartSpec(
+        string Key,
+        string FilePath,
+        int Position,
+        string? Namespace,
+        EquatableArray<TypeDeclarationSpec> ContainingTypes,
+        TypeDeclarationSpec Type,
+        bool CanExtend,
+        BaseSpec Base,
+        EquatableArray<string> ClassAttributes,
+        EquatableArray<string> MemberAttributes,
+        NameScope Scope,
+        EquatableArray<string> Members);
+
+    /// <summary>What the declaration's base list says, read from syntax.</summary>
+    internal enum BaseSpec
+    {
+        /// <summary>No base list here (another part may have one).</summary>
+        None,
+        /// <summary>The first base type is spelled <c>Module</c> or <c>Module&lt;…&gt;</c>, however qualified.</summary>
+        TorchSharpModule,
+        /// <summary>Any other first base type: perhaps another <c>[DecayGroups]</c> model.</summary>
+        Other,
+    }
+
+    /// <summary>
+    /// How names in one place can refer to WdGen's attributes: whether <c>WdGen</c> is imported (a using directive,
+    /// or a declaration inside namespace <c>WdGen</c>), and the aliases whose target is a WdGen attribute.
+    /// </summary>
+    internal sealed record NameScope(bool ImportsWdGen, EquatableArray<AliasSpec> Aliases)
+    {
+        public static NameScope None { get; } = new(false, EquatableArray<AliasSpec>.Empty);
+    }
+
+    /// <summary><c>using Alias = Target;</c>, the target as written without <c>global::</c>.</summary>
+    internal sealed record AliasSpec(string Alias, string Target);
+
+    /// <summary>A model to emit: where it goes, its declarations to reopen and its members in walk order.</summary>
     internal sealed record ModelSpec(
         string HintName,
         string? Namespace,
         EquatableArray<TypeDeclarationSpec> ContainingTypes,
         TypeDeclarationSpec Type,
-        string DisplayName,
-        string SimpleName,
-        bool HidesBaseModel,
-        ParameterRole? ForcedRole,
-        EquatableArray<MemberSpec> Members);
+        bool MayHideBaseModel,
+        EquatableArray<string> Members);
 
-    /// <summary>One type declaration to reopen as partial: <c>partial record class Gpt&lt;T&gt;</c>.</summary>
+    /// <summary>One type declaration to reopen as partial: <c>partial class Net&lt;T&gt;</c>.</summary>
     internal sealed record TypeDeclarationSpec(string Keyword, string NameWithTypeParameters);
-
-    /// <summary>How the walk reaches a member and what the generator knows about it at compile time.</summary>
-    internal enum MemberKind
-    {
-        Layer,
-        Parameter,
-        Container,
-        DecayGroupsModule,
-        Module,
-        Value,
-    }
-
-    /// <summary>Which WdGen attribute a member carries.</summary>
-    internal enum MemberAttributeKind
-    {
-        None,
-        Decay,
-        NoDecay,
-    }
-
-    /// <summary>
-    /// One field of a model. <see cref="Access"/> is the C# expression that reads it (the property for an
-    /// auto-property), <see cref="RegisteredName"/> the name TorchSharp registers it under.
-    /// </summary>
-    internal sealed record MemberSpec(
-        string MemberName,
-        string Access,
-        string RegisteredName,
-        string StaticType,
-        MemberKind Kind,
-        MemberAttributeKind Attribute,
-        double Scale,
-        bool IncludeBiases,
-        string? LayerName);
 }

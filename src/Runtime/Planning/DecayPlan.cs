@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Reflection;
 using System.Text;
 
 namespace WdGen
@@ -7,9 +9,9 @@ namespace WdGen
     /// <summary>How a member of a model is handled by the generated walk.</summary>
     public enum DecayPlanMemberKind
     {
-        /// <summary>A TorchSharp layer with a fixed parameter list (Linear, LayerNorm, …): decided at compile time.</summary>
+        /// <summary>A TorchSharp layer with a fixed parameter list (Linear, LayerNorm, …): decided by the declared type.</summary>
         Layer,
-        /// <summary>A raw <c>Parameter</c> field: decided at compile time.</summary>
+        /// <summary>A raw <c>Parameter</c> field: decided by the declared type.</summary>
         Parameter,
         /// <summary>Sequential, ModuleList, ModuleDict, ParameterList or ParameterDict: walked at run time in index order.</summary>
         Container,
@@ -21,7 +23,7 @@ namespace WdGen
         Value,
     }
 
-    /// <summary>One parameter of a member whose decision is known at compile time.</summary>
+    /// <summary>One parameter of a member whose decision is known from the declared type.</summary>
     public sealed class DecayPlanParameter
     {
         internal DecayPlanParameter(string name, ParameterRole role, double scale, string reason)
@@ -49,10 +51,10 @@ namespace WdGen
     }
 
     /// <summary>
-    /// One field of a model, in declaration order, as the generator saw it: its registered name, declared type, how
-    /// the walk reaches it and the WdGen attribute on it. Generated code creates members with the factory methods
-    /// (<see cref="Layer"/>, <see cref="Parameter"/>, …); the plan works out the parameters decided at compile time
-    /// with the same policy the run-time groups use.
+    /// One field of a model, in walk order: its registered name, declared type, how the walk reaches it and the WdGen
+    /// attribute on it. <see cref="DecayPlan.Of"/> creates the members of a generated model; the factory methods
+    /// (<see cref="Layer"/>, <see cref="Parameter"/>, …) build plans by hand. The plan works out the parameters
+    /// decided by the declared type with the same policy the run-time groups use.
     /// </summary>
     public sealed class DecayPlanMember
     {
@@ -63,6 +65,12 @@ namespace WdGen
             Kind = kind;
             Rule = rule ?? DecayRule.Default;
         }
+
+        /// <summary>The field the walk reads, for members read from a generated model; null for hand-made members.</summary>
+        internal FieldInfo? Field { get; private set; }
+
+        /// <summary>The member's position in the values its generated walk passes, or -1 for a base-class field (read through <see cref="Field"/>).</summary>
+        internal int ValueIndex { get; private set; } = -1;
 
         /// <summary>The name TorchSharp registers the member under (the field name, or its <c>[ComponentName]</c>).</summary>
         public string Name { get; }
@@ -84,18 +92,18 @@ namespace WdGen
             _ => null,
         };
 
-        /// <summary>What is decided at compile time or left for run time, in words.</summary>
+        /// <summary>What is decided by the declared type or left for run time, in words.</summary>
         public string Note => Kind switch
         {
-            DecayPlanMemberKind.Layer => StaticType + ": decided at compile time",
-            DecayPlanMemberKind.Parameter => "raw Parameter: decided at compile time",
+            DecayPlanMemberKind.Layer => StaticType + ": decided by the declared type",
+            DecayPlanMemberKind.Parameter => "raw Parameter: decided by the declared type",
             DecayPlanMemberKind.Container => "container: walked at run time in index order, items classified by their run-time type",
             DecayPlanMemberKind.DecayGroupsModule => StaticType + " has its own plan: walked through its generated code",
             DecayPlanMemberKind.Module => "module: walked at run time, parameters classified by the run-time type of the module that owns them",
             _ => StaticType + " field: classified at run time by the value it holds",
         };
 
-        /// <summary>Parameters decided at compile time (layers and raw parameters); empty for members resolved at run time.</summary>
+        /// <summary>Parameters decided by the declared type (layers and raw parameters); empty for members resolved at run time.</summary>
         public IReadOnlyList<DecayPlanParameter> Parameters { get; private set; } = Array.Empty<DecayPlanParameter>();
 
         /// <summary>Whether the member's parameters are only known when the model exists.</summary>
@@ -119,7 +127,32 @@ namespace WdGen
         /// <summary>A field declared as a tensor, an interface, object or a type parameter.</summary>
         public static DecayPlanMember Value(string name, string staticType, DecayRule? rule = null) => new(name, staticType, DecayPlanMemberKind.Value, rule);
 
-        /// <summary>Decides the compile-time parameters of a layer or raw parameter owned by <paramref name="owner"/>.</summary>
+        /// <summary>
+        /// The member's value in <paramref name="model"/>: from <paramref name="values"/>, which the generated walk read in
+        /// <c>[WalkOrder]</c> order, or through reflection for a base-class field. Called by the generated walk.
+        /// </summary>
+        /// <exception cref="InvalidOperationException">The member was made by hand, not read from a generated model.</exception>
+        [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+        public object? ValueOf(object model, object?[] values)
+        {
+            if (ValueIndex >= 0 && values is not null && ValueIndex < values.Length)
+            {
+                return values[ValueIndex];
+            }
+
+            if (Field is null || ValueIndex >= 0)
+            {
+                throw new InvalidOperationException("The plan member '" + Name + "' was not read from a generated model, so the walk cannot read its value.");
+            }
+
+            return Field.GetValue(model);
+        }
+
+        /// <summary>A member read from a generated model's metadata.</summary>
+        internal static DecayPlanMember Create(string name, string staticType, DecayPlanMemberKind kind, DecayRule rule, FieldInfo field, int valueIndex)
+            => new(name, staticType, kind, rule) { Field = field, ValueIndex = valueIndex };
+
+        /// <summary>Decides the parameters, known from the declared type, of a layer or raw parameter owned by <paramref name="owner"/>.</summary>
         internal void Resolve(string owner, ParameterRole? forcedRole)
         {
             var parameters = new List<DecayPlanParameter>();
@@ -154,11 +187,12 @@ namespace WdGen
     }
 
     /// <summary>
-    /// The compile-time plan of a <c>[DecayGroups]</c> model: its members in order, what the generator
-    /// decided for each and what it leaves to the run-time walk. Generated as a static property.
+    /// The plan of a <c>[DecayGroups]</c> model: its members in walk order, what their declared types decide and
+    /// what is left to the run-time walk. Generated models expose it as the static property <c>DecayPlan</c>.
     /// </summary>
     public sealed class DecayPlan
     {
+        private static readonly ConcurrentDictionary<Type, DecayPlan> Plans = new();
         /// <summary>Creates the plan of <paramref name="model"/> (its name as written in C#, e.g. <c>Net&lt;T&gt;</c>).</summary>
         public DecayPlan(string model, params DecayPlanMember[] members)
             : this(model, null, members)
@@ -179,6 +213,25 @@ namespace WdGen
             }
         }
 
+        /// <summary>
+        /// The plan of a model WdGen generated code for: its members in the order the generator recorded, their
+        /// declared types and WdGen attributes read from metadata, then its base classes' fields. Read once per type.
+        /// </summary>
+        /// <exception cref="ArgumentException"><paramref name="model"/> has no generated code.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">A <c>[Decay(scale)]</c> is not positive and finite (WDG007 at compile time).</exception>
+        public static DecayPlan Of(Type model)
+        {
+            if (model is null)
+            {
+                throw new ArgumentNullException(nameof(model));
+            }
+
+            return Plans.GetOrAdd(model, static type => new DecayPlan(
+                ModelMembers.Display(type),
+                type.GetCustomAttribute<LayerRoleAttribute>(inherit: true)?.Role,
+                ModelMembers.Read(type).ToArray()));
+        }
+
         /// <summary>The role the model's own <c>[LayerRole]</c> gives to its parameters, if any.</summary>
         public ParameterRole? LayerRole { get; }
 
@@ -188,11 +241,11 @@ namespace WdGen
         /// <summary>The members in the order the walk visits them.</summary>
         public IReadOnlyList<DecayPlanMember> Members { get; }
 
-        /// <summary>A readable table: one row per parameter known at compile time, one per member resolved at run time.</summary>
+        /// <summary>A readable table: one row per parameter known from the declared type, one per member resolved at run time.</summary>
         public override string ToString()
         {
             var output = new StringBuilder();
-            output.Append("Decay plan of ").Append(Model).Append(" (compile time):\n");
+            output.Append("Decay plan of ").Append(Model).Append(" (from its declared fields):\n");
             var rows = new List<string[]>();
             foreach (var member in Members)
             {

@@ -90,7 +90,7 @@ namespace WdGen.Generator.Tests.Behaviour
         {
             var table = Models.Plan("Samples.Gpt").ToString();
 
-            Assert.StartsWith("Decay plan of Gpt (compile time):\n", table);
+            Assert.StartsWith("Decay plan of Gpt (from its declared fields):\n", table);
             Assert.Matches(@"\nhead\.weight\s+Linear \[Decay\(0\.5\)\]\s+×0\.5\s+Linear\.weight is a matmul/conv weight; \[Decay\(0\.5\)\] on Gpt\.head\n", table);
             Assert.Matches(@"\nblocks\s+ModuleList<Block>\s+run time\s+container: walked at run time", table);
         }

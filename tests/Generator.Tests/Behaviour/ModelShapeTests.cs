@@ -92,6 +92,45 @@ namespace WdGen.Generator.Tests.Behaviour
                     public override Tensor forward(Tensor input) => input;
                 }
 
+                // A plain base class: its private fields are read by reflection, after the model's own.
+                public abstract class Backbone : nn.Module<Tensor, Tensor>
+                {
+                    [NoDecay] private readonly Linear stem = nn.Linear(2, 2);
+                    protected readonly int width = 2;
+
+                    protected Backbone(string name) : base(name) { }
+                }
+
+                [DecayGroups]
+                public sealed partial class OnBackbone : Backbone
+                {
+                    private readonly Linear top = nn.Linear(2, 2);
+
+                    public OnBackbone() : base(nameof(OnBackbone)) => RegisterComponents();
+
+                    public override Tensor forward(Tensor input) => input;
+                }
+
+                // A model deriving from a model: the base's members follow in the base's generated order.
+                [DecayGroups]
+                public partial class BaseModel : nn.Module<Tensor, Tensor>
+                {
+                    [Decay(2)] private readonly Linear shared = nn.Linear(2, 2);
+                    protected readonly Linear second = nn.Linear(2, 2);
+
+                    public BaseModel() : base(nameof(BaseModel)) { }
+
+                    public override Tensor forward(Tensor input) => input;
+                }
+
+                [DecayGroups]
+                public sealed partial class DerivedModel : BaseModel
+                {
+                    private readonly LayerNorm norm = nn.LayerNorm(2);
+
+                    public DerivedModel() => RegisterComponents();
+                }
+
                 [DecayGroups]
                 public sealed partial class Late : nn.Module<Tensor, Tensor>
                 {
@@ -183,6 +222,29 @@ namespace WdGen.Generator.Tests.Behaviour
             Assert.Equal(3, groups["rawDecayed"].Scale);
             Assert.True(groups["decayedEmbedding.weight"].Decays);
             Assert.False(groups["quiet.0.weight"].Decays);
+        }
+
+        [Fact]
+        public void Private_fields_of_a_plain_base_class_follow_the_models_own_with_their_attributes()
+        {
+            var groups = UserAssembly.Groups(Assembly.Create("Shapes.OnBackbone"));
+
+            Assert.Equal(new[] { "top.weight", "top.bias", "stem.weight", "stem.bias" }, groups.Entries.Select(e => e.Name));
+            Assert.True(groups["top.weight"].Decays);
+            Assert.Equal("[NoDecay] on Backbone.stem", groups["stem.weight"].Reason);
+            Assert.Equal(new[] { "top", "stem" }, Assembly.Plan("Shapes.OnBackbone").Members.Select(m => m.Name));
+        }
+
+        [Fact]
+        public void A_model_deriving_from_a_model_walks_the_base_models_members_in_their_generated_order()
+        {
+            var groups = UserAssembly.Groups(Assembly.Create("Shapes.DerivedModel"));
+
+            Assert.Equal(new[] { "norm.weight", "norm.bias", "shared.weight", "shared.bias", "second.weight", "second.bias" }, groups.Entries.Select(e => e.Name));
+            Assert.Equal(2, groups["shared.weight"].Scale);
+            Assert.Equal("DerivedModel", Assembly.Plan("Shapes.DerivedModel").Model);
+            Assert.Equal("BaseModel", Assembly.Plan("Shapes.BaseModel").Model);
+            Assert.Equal(new[] { "shared", "second" }, Assembly.Plan("Shapes.BaseModel").Members.Select(m => m.Name));
         }
 
         [Fact]

@@ -6,28 +6,79 @@
 
 namespace WdGen
 {
-    /// <summary>The run-time walk that generated <c>GetDecayGroups()</c> methods call for each field.</summary>
+    /// <summary>The run-time walk behind every generated <c>GetDecayGroups()</c>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("WdGen.Generator", "$VERSION$")]
     internal static class TorchSharpDecayGroups
     {
-        /// <summary>A builder whose tensor identity comes from LibTorchSharp's data pointers.</summary>
-        public static global::WdGen.DecayGroupsBuilder<global::TorchSharp.Modules.Parameter> CreateBuilder(string model, bool includeFrozen)
-            => new global::WdGen.DecayGroupsBuilder<global::TorchSharp.Modules.Parameter>(model, TorchSharpParameterInspector.Instance, includeFrozen);
+        /// <summary>Walks <paramref name="model"/> and checks the result against its <c>named_parameters()</c>.</summary>
+        public static global::WdGen.DecayGroups<global::TorchSharp.Modules.Parameter> Build(
+            global::WdGen.IDecayGroupsContributor<global::TorchSharp.Modules.Parameter> model,
+            global::WdGen.DecayPlan plan,
+            bool includeFrozen)
+        {
+            // The generator reads only syntax, so it cannot tell a module from any other class; WDG007 reports
+            // [DecayGroups] on a class that is not one at compile time, and this says the same at run time.
+            if (model is not global::TorchSharp.torch.nn.Module module)
+            {
+                throw new global::System.InvalidOperationException(
+                    plan.Model + " is not a TorchSharp module (WDG007): derive it from torch.nn.Module or remove [DecayGroups].");
+            }
 
-        /// <summary>Adds a module field: a [DecayGroups] model through its own generated code, any other module by walking it.</summary>
-        public static void Add(
+            var builder = new global::WdGen.DecayGroupsBuilder<global::TorchSharp.Modules.Parameter>(
+                plan.Model, TorchSharpParameterInspector.Instance, includeFrozen);
+            model.ContributeDecayEntries(builder, string.Empty, global::WdGen.DecayContext.Root);
+            return builder.Build(module.named_parameters());
+        }
+
+        /// <summary>
+        /// Adds the members of a generated model in <paramref name="plan"/>'s order: its own from
+        /// <paramref name="values"/> (read by the generated code, in <c>[WalkOrder]</c> order), its base classes'
+        /// fields through reflection. Each member enters the walk with its WdGen attribute in force.
+        /// </summary>
+        public static void Walk(
+            global::WdGen.DecayGroupsBuilder<global::TorchSharp.Modules.Parameter> builder,
+            string prefix,
+            global::WdGen.DecayContext context,
+            object model,
+            global::WdGen.DecayPlan plan,
+            params object?[] values)
+        {
+            var owner = model.GetType();
+            context = context.EnterModule(owner);
+            foreach (var member in plan.Members)
+            {
+                Add(builder, prefix, member.Name, member.ValueOf(model, values), owner, context.With(member.Rule));
+            }
+        }
+
+        /// <summary>A field's value: TorchSharp registers a parameter or a module by the value it holds.</summary>
+        private static void Add(
             global::WdGen.DecayGroupsBuilder<global::TorchSharp.Modules.Parameter> builder,
             string prefix,
             string name,
-            global::TorchSharp.torch.nn.Module? module,
+            object? value,
             global::System.Type owner,
             global::WdGen.DecayContext context)
         {
-            if (module is null)
+            switch (value)
             {
-                return; // TorchSharp skips null fields too
+                case global::TorchSharp.Modules.Parameter parameter:
+                    builder.Add(prefix + name, parameter, owner, name, context);
+                    break;
+                case global::TorchSharp.torch.nn.Module module:
+                    AddModule(builder, prefix, name, module, context);
+                    break;
             }
+        }
 
+        /// <summary>A module: a [DecayGroups] model through its own generated code, any other module by walking it.</summary>
+        private static void AddModule(
+            global::WdGen.DecayGroupsBuilder<global::TorchSharp.Modules.Parameter> builder,
+            string prefix,
+            string name,
+            global::TorchSharp.torch.nn.Module module,
+            global::WdGen.DecayContext context)
+        {
             if (module is global::WdGen.IDecayGroupsContributor<global::TorchSharp.Modules.Parameter> model)
             {
                 model.ContributeDecayEntries(builder, prefix + name + ".", context);
@@ -45,42 +96,7 @@ namespace WdGen
 
             foreach (var (childName, child) in module.named_children())
             {
-                Add(builder, prefix + name + ".", childName, child, moduleType, context);
-            }
-        }
-
-        /// <summary>Adds a raw Parameter field of a module of type <paramref name="owner"/>.</summary>
-        public static void Add(
-            global::WdGen.DecayGroupsBuilder<global::TorchSharp.Modules.Parameter> builder,
-            string prefix,
-            string name,
-            global::TorchSharp.Modules.Parameter? parameter,
-            global::System.Type owner,
-            global::WdGen.DecayContext context)
-        {
-            if (parameter is not null)
-            {
-                builder.Add(prefix + name, parameter, owner, name, context);
-            }
-        }
-
-        /// <summary>Adds a field declared as a tensor, an interface or object: TorchSharp registers it by the value it holds.</summary>
-        public static void Add(
-            global::WdGen.DecayGroupsBuilder<global::TorchSharp.Modules.Parameter> builder,
-            string prefix,
-            string name,
-            object? value,
-            global::System.Type owner,
-            global::WdGen.DecayContext context)
-        {
-            switch (value)
-            {
-                case global::TorchSharp.Modules.Parameter parameter:
-                    Add(builder, prefix, name, parameter, owner, context);
-                    break;
-                case global::TorchSharp.torch.nn.Module module:
-                    Add(builder, prefix, name, module, owner, context);
-                    break;
+                AddModule(builder, prefix + name + ".", childName, child, context);
             }
         }
     }

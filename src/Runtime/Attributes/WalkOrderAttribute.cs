@@ -1,0 +1,25 @@
+using System;
+using System.ComponentModel;
+
+namespace WdGen
+{
+    /// <summary>
+    /// Written by the WdGen generator on each model it extends: the model's own fields and auto-properties that can
+    /// hold a module or a parameter, in declaration order (partial declarations ordered by file path). The run-time
+    /// walk and <see cref="DecayPlan.Of"/> read it, so that the order never depends on reflection; a base class
+    /// without it is read in metadata order. Not meant to be written by hand.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public sealed class WalkOrderAttribute : Attribute
+    {
+        /// <summary>Records <paramref name="members"/> (C# member names) as the model's walk order.</summary>
+        public WalkOrderAttribute(params string[] members)
+        {
+            Members = members ?? Array.Empty<string>();
+        }
+
+        /// <summary>The member names, in walk order.</summary>
+        public string[] Members { get; }
+    }
+}

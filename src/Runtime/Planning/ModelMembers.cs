@@ -1,0 +1,187 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reflection;
+
+namespace WdGen
+{
+    /// <summary>
+    /// Reads a model's members for its <see cref="DecayPlan"/>: the generator only records their names and order
+    /// (<see cref="WalkOrderAttribute"/>), so it never binds a type; declared types, WdGen attributes and
+    /// <c>[ComponentName]</c> come from the compiled metadata here, the same way for the model and its base classes.
+    /// TorchSharp's types are recognized by name, so the runtime does not reference TorchSharp.
+    /// </summary>
+    internal static class ModelMembers
+    {
+        private const BindingFlags Declared = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
+
+        /// <summary>
+        /// The members of <paramref name="model"/> that can hold a module or a parameter, in walk order: its own in the
+        /// generated order, then each base class's (derived first, as TorchSharp 0.104+ registers them), in the
+        /// generated order where the base has one and in metadata order otherwise.
+        /// </summary>
+        public static List<DecayPlanMember> Read(Type model)
+        {
+            if (model.GetCustomAttribute<WalkOrderAttribute>(inherit: false) is null)
+            {
+                throw new ArgumentException(
+                    Display(model) + " has no generated walk order: mark it [DecayGroups] and partial so that WdGen generates its plan.",
+                    nameof(model));
+            }
+
+            var members = new List<DecayPlanMember>();
+            for (var type = model; type is not null && type != typeof(object) && !IsTorchSharpType(type); type = type.BaseType)
+            {
+                var order = type.GetCustomAttribute<WalkOrderAttribute>(inherit: false);
+                var declared = order is null
+                    ? type.GetFields(Declared).Select(field => (Field: field, Property: PropertyOf(type, field), Index: -1))
+                    : order.Members.Select((name, index) => Find(type, name, type == model ? index : -1));
+                foreach (var (field, property, index) in declared)
+                {
+                    if (Member(type, field, property, index) is { } member)
+                    {
+                        members.Add(member);
+                    }
+                }
+            }
+
+            return members;
+        }
+
+        /// <summary>The type as C# writes it: <c>ModuleList&lt;Block&gt;</c>.</summary>
+        public static string Display(Type type)
+        {
+            var name = TypeNames.Display(type);
+            var tick = type.Name.IndexOf('`');
+            if (!type.IsGenericType || tick < 0)
+            {
+                return name;
+            }
+
+            // Only the type's own type arguments: a nested type also carries its containing types' arguments first.
+            var own = int.Parse(type.Name.Substring(tick + 1), System.Globalization.CultureInfo.InvariantCulture);
+            var arguments = type.GetGenericArguments();
+            return name + "<" + string.Join(", ", arguments.Skip(arguments.Length - own).Select(Display)) + ">";
+        }
+
+        private static DecayPlanMember? Member(Type owner, FieldInfo field, PropertyInfo? property, int index)
+        {
+            var kind = Classify(field.FieldType, out var layer);
+            if (kind is null)
+            {
+                return null;
+            }
+
+            var memberName = property?.Name ?? field.Name;
+            var path = TypeNames.Display(owner) + "." + memberName;
+            var rule = Has<NoDecayAttribute>(field, property) is not null
+                ? DecayRule.NoDecay(path)
+                : Has<DecayAttribute>(field, property) is { } decay ? DecayRule.Decay(decay.Scale, decay.IncludeBiases, path) : DecayRule.Default;
+            var staticType = kind == DecayPlanMemberKind.Layer ? layer!.Name : Display(field.FieldType);
+            return DecayPlanMember.Create(RegisteredName(field), staticType, kind.Value, rule, field, index);
+        }
+
+        /// <summary>How the walk reaches a member of this declared type; null when the type cannot hold a module or a parameter.</summary>
+        private static DecayPlanMemberKind? Classify(Type type, out TorchSharpLayer? layer)
+        {
+            layer = null;
+            if (type.IsGenericParameter || type == typeof(object) || type.IsInterface)
+            {
+                return DecayPlanMemberKind.Value;
+            }
+
+            if (Is(type, TorchSharpLayers.ParameterMetadataName))
+            {
+                return DecayPlanMemberKind.Parameter;
+            }
+
+            if (Is(type, TorchSharpLayers.TensorMetadataName))
+            {
+                return DecayPlanMemberKind.Value;
+            }
+
+            if (!Is(type, TorchSharpLayers.ModuleMetadataName))
+            {
+                return null;
+            }
+
+            if (IsTorchSharpType(type))
+            {
+                // TorchSharp's own types: the layer table decides, without looking into their members.
+                layer = TorchSharpLayers.Find(TypeNames.Metadata(type.IsGenericType ? type.GetGenericTypeDefinition() : type));
+                return layer?.Kind switch
+                {
+                    TorchSharpModuleKind.Layer => DecayPlanMemberKind.Layer,
+                    TorchSharpModuleKind.ModuleContainer or TorchSharpModuleKind.ParameterContainer => DecayPlanMemberKind.Container,
+                    _ => DecayPlanMemberKind.Module,
+                };
+            }
+
+            return type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IDecayGroupsContributor<>))
+                ? DecayPlanMemberKind.DecayGroupsModule
+                : DecayPlanMemberKind.Module;
+        }
+
+        private static (FieldInfo Field, PropertyInfo? Property, int Index) Find(Type type, string name, int index)
+        {
+            if (type.GetField(name, Declared) is { } field)
+            {
+                return (field, null, index);
+            }
+
+            if (type.GetField("<" + name + ">k__BackingField", Declared) is { } backing)
+            {
+                return (backing, type.GetProperty(name, Declared), index);
+            }
+
+            throw new InvalidOperationException(
+                "The generated walk order of " + Display(type) + " lists '" + name + "', which is not a field or auto-property of it: rebuild the project so that WdGen regenerates it.");
+        }
+
+        /// <summary>The auto-property a compiler-generated backing field belongs to.</summary>
+        private static PropertyInfo? PropertyOf(Type type, FieldInfo field)
+            => field.Name.StartsWith("<", StringComparison.Ordinal) && field.Name.EndsWith(">k__BackingField", StringComparison.Ordinal)
+                ? type.GetProperty(field.Name.Substring(1, field.Name.Length - "<>k__BackingField".Length), Declared)
+                : null;
+
+        /// <summary>An attribute on the field, or on the auto-property whose backing field it is.</summary>
+        private static TAttribute? Has<TAttribute>(FieldInfo field, PropertyInfo? property)
+            where TAttribute : Attribute
+            => field.GetCustomAttribute<TAttribute>() ?? property?.GetCustomAttribute<TAttribute>();
+
+        /// <summary>The name TorchSharp registers the field under: its <c>[ComponentName(Name = …)]</c>, or the field's name.</summary>
+        private static string RegisteredName(FieldInfo field)
+        {
+            foreach (var attribute in field.GetCustomAttributesData())
+            {
+                if (TypeNames.Metadata(attribute.AttributeType) == TorchSharpLayers.ComponentNameAttributeMetadataName)
+                {
+                    foreach (var named in attribute.NamedArguments)
+                    {
+                        if (named.MemberName == "Name" && named.TypedValue.Value is string { Length: > 0 } name)
+                        {
+                            return name;
+                        }
+                    }
+                }
+            }
+
+            return field.Name;
+        }
+
+        private static bool Is(Type? type, string metadataName)
+        {
+            for (; type is not null; type = type.BaseType)
+            {
+                if (TypeNames.Metadata(type.IsGenericType ? type.GetGenericTypeDefinition() : type) == metadataName)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool IsTorchSharpType(Type type) => type.Assembly.GetName().Name == "TorchSharp";
+    }
+}

@@ -70,6 +70,44 @@ namespace WdGen.Generator.Tests.Emission
             }
         }
 
+        [Fact]
+        public void An_attribute_that_is_only_named_like_WdGens_gets_no_code()
+        {
+            // The generator matches attribute names the way C# resolves them for WdGen: this file does not import
+            // WdGen, so [DecayGroups] here is the local attribute, and the class is left alone.
+            const string source = """
+                using TorchSharp;
+                using TorchSharp.Modules;
+                using static TorchSharp.torch;
+
+                namespace Other
+                {
+                    public sealed class DecayGroupsAttribute : System.Attribute { }
+
+                    [DecayGroups]
+                    public partial class Lookalike : nn.Module<Tensor, Tensor>
+                    {
+                        private readonly Linear fc = nn.Linear(1, 1);
+                        public Lookalike() : base("x") { }
+                        public override Tensor forward(Tensor t) => t;
+                    }
+
+                    [WdGen.DecayGroups]
+                    public partial class Qualified : nn.Module<Tensor, Tensor>
+                    {
+                        private readonly Linear fc = nn.Linear(1, 1);
+                        public Qualified() : base("x") { }
+                        public override Tensor forward(Tensor t) => t;
+                    }
+                }
+                """;
+
+            var result = GeneratorRunner.Run(source);
+
+            Assert.Equal(new[] { "Other.Qualified.g.cs", "WdGen.TorchSharpBridge.g.cs" }, result.Sources.Keys.OrderBy(k => k, System.StringComparer.Ordinal));
+            TestCompilation.AssertClean(result.Output);
+        }
+
         [Theory]
         [InlineData("[Decay(0)]")]
         [InlineData("[Decay(double.NaN)]")]

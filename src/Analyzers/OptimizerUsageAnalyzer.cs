@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -37,16 +38,25 @@ namespace WdGen.Analyzers
                     return;
                 }
 
+                // Syntax-node actions with a name filter, not operation actions: an operation action makes the driver
+                // bind every method body (with nullable analysis) once more; here only bodies with a candidate are bound.
                 var inspector = new ModelInspector(api, start.Compilation);
-                start.RegisterOperationAction(c => AnalyzeInvocation(c, api, inspector), OperationKind.Invocation);
-                start.RegisterOperationAction(c => AnalyzeCreation(c, api, inspector), OperationKind.ObjectCreation);
-                start.RegisterOperationAction(c => AnalyzeAssignment(c, api), OperationKind.SimpleAssignment);
+                var creationNames = new CreationNames(api, start.Compilation);
+                start.RegisterSyntaxNodeAction(c => AnalyzeInvocation(c, api, inspector), SyntaxKind.InvocationExpression);
+                start.RegisterSyntaxNodeAction(c => AnalyzeCreation(c, api, inspector, creationNames), SyntaxKind.ObjectCreationExpression, SyntaxKind.ImplicitObjectCreationExpression);
+                start.RegisterSyntaxNodeAction(c => AnalyzeAssignment(c, api), SyntaxKind.SimpleAssignmentExpression);
             });
         }
 
-        private static void AnalyzeInvocation(OperationAnalysisContext context, TorchSharpApi api, ModelInspector inspector)
+        private static void AnalyzeInvocation(SyntaxNodeAnalysisContext context, TorchSharpApi api, ModelInspector inspector)
         {
-            var invocation = (IInvocationOperation)context.Operation;
+            var syntax = (InvocationExpressionSyntax)context.Node;
+            if (InvokedName(syntax.Expression) is not ("AdamW" or "Adam" or "SGD" or "add_param_group")
+                || context.SemanticModel.GetOperation(syntax, context.CancellationToken) is not IInvocationOperation invocation)
+            {
+                return;
+            }
+
             var method = invocation.TargetMethod;
             if (method.Name is "AdamW" or "Adam" or "SGD" && SymbolEqualityComparer.Default.Equals(method.ContainingType, api.Optim))
             {
@@ -58,11 +68,28 @@ namespace WdGen.Analyzers
             }
         }
 
+        /// <summary>The simple name an invocation calls (<c>AdamW</c> in <c>torch.optim.AdamW(…)</c>); method names cannot be aliased.</summary>
+        private static string? InvokedName(ExpressionSyntax expression)
+        {
+            while (expression is ParenthesizedExpressionSyntax parenthesized)
+            {
+                expression = parenthesized.Expression;
+            }
+
+            return expression switch
+            {
+                SimpleNameSyntax name => name.Identifier.ValueText,
+                MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+                MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
+                _ => null,
+            };
+        }
+
         /// <summary>
         /// <c>optimizer.add_param_group(group)</c>: when the optimizer is a local created in view, a group that inherits
         /// its weight decay is checked against it (WDG002), and the group's parameters against its first group (WDG006).
         /// </summary>
-        private static void AnalyzeAddParamGroup(OperationAnalysisContext context, TorchSharpApi api, IInvocationOperation invocation)
+        private static void AnalyzeAddParamGroup(SyntaxNodeAnalysisContext context, TorchSharpApi api, IInvocationOperation invocation)
         {
             if (GroupCreation(invocation.Arguments[0].Value, context) is not { } creation || GroupParameters(creation) is not { } groupParameters)
             {
@@ -102,9 +129,21 @@ namespace WdGen.Analyzers
             CheckOverlapAndGaps(context, api, groups, complete: false, groupParameters, name);
         }
 
-        private static void AnalyzeCreation(OperationAnalysisContext context, TorchSharpApi api, ModelInspector inspector)
+        private static void AnalyzeCreation(SyntaxNodeAnalysisContext context, TorchSharpApi api, ModelInspector inspector, CreationNames names)
         {
-            var creation = (IObjectCreationOperation)context.Operation;
+            // new(): the type comes from the target, so only the arguments can filter. Without arguments no optimizer or
+            // group constructor receives parameters or a weight decay of the code's own (initializers are assignments).
+            var candidate = context.Node switch
+            {
+                ObjectCreationExpressionSyntax explicitType => names.MayName(explicitType.Type),
+                ImplicitObjectCreationExpressionSyntax implicitType => implicitType.ArgumentList.Arguments.Count > 0,
+                _ => false,
+            };
+            if (!candidate || context.SemanticModel.GetOperation(context.Node, context.CancellationToken) is not IObjectCreationOperation creation)
+            {
+                return;
+            }
+
             if (creation.Type is INamedTypeSymbol type && api.OptimizerClasses.TryGetValue(type.OriginalDefinition, out var name))
             {
                 AnalyzeOptimizer(context, api, inspector, name, creation.Arguments, creation);
@@ -116,9 +155,15 @@ namespace WdGen.Analyzers
         }
 
         /// <summary><c>group.Parameters = …</c> and <c>new X.ParamGroup { Parameters = … }</c>.</summary>
-        private static void AnalyzeAssignment(OperationAnalysisContext context, TorchSharpApi api)
+        private static void AnalyzeAssignment(SyntaxNodeAnalysisContext context, TorchSharpApi api)
         {
-            var assignment = (ISimpleAssignmentOperation)context.Operation;
+            var syntax = (AssignmentExpressionSyntax)context.Node;
+            if (InvokedName(syntax.Left) != "Parameters"
+                || context.SemanticModel.GetOperation(syntax, context.CancellationToken) is not ISimpleAssignmentOperation assignment)
+            {
+                return;
+            }
+
             if (assignment.Target is IPropertyReferenceOperation { Property.Name: "Parameters" } property && api.IsParamGroup(property.Property.ContainingType))
             {
                 var owner = api.OptimizerName(property.Instance?.Type) is { } optimizer ? optimizer + ".ParamGroup" : "ParamGroup";
@@ -126,7 +171,7 @@ namespace WdGen.Analyzers
             }
         }
 
-        private static void AnalyzeOptimizer(OperationAnalysisContext context, TorchSharpApi api, ModelInspector inspector, string name, ImmutableArray<IArgumentOperation> arguments, IOperation call)
+        private static void AnalyzeOptimizer(SyntaxNodeAnalysisContext context, TorchSharpApi api, ModelInspector inspector, string name, ImmutableArray<IArgumentOperation> arguments, IOperation call)
         {
             var parameters = Argument(arguments, "parameters");
             if (parameters is null)
@@ -233,7 +278,7 @@ namespace WdGen.Analyzers
                 && target.Identifier.ValueText == declarator.Symbol.Name);
         }
 
-        private static void AnalyzeParamGroup(OperationAnalysisContext context, TorchSharpApi api, IObjectCreationOperation creation)
+        private static void AnalyzeParamGroup(SyntaxNodeAnalysisContext context, TorchSharpApi api, IObjectCreationOperation creation)
         {
             var optimizer = api.OptimizerName(creation.Type) ?? "ParamGroup";
             var owner = optimizer + ".ParamGroup";
@@ -266,7 +311,7 @@ namespace WdGen.Analyzers
         }
 
         /// <summary>WDG001 and WDG003 on one parameters expression; false when nothing more should be said about it.</summary>
-        private static bool CheckOrderAndLaziness(OperationAnalysisContext context, TorchSharpApi api, IOperation expression, string target, bool isOptimizer, out ParameterSource source)
+        private static bool CheckOrderAndLaziness(SyntaxNodeAnalysisContext context, TorchSharpApi api, IOperation expression, string target, bool isOptimizer, out ParameterSource source)
         {
             source = ParameterSource.Trace(api, expression, context.CancellationToken);
             if (source.Unordered is not null)
@@ -309,7 +354,7 @@ namespace WdGen.Analyzers
         }
 
         /// <summary>WDG002 for listed elements that are biases, normalization parameters or embeddings.</summary>
-        private static void ReportNonDecayElements(OperationAnalysisContext context, TorchSharpApi api, ParameterSource source, string target, string decayText)
+        private static void ReportNonDecayElements(SyntaxNodeAnalysisContext context, TorchSharpApi api, ParameterSource source, string target, string decayText)
         {
             foreach (var element in source.Elements)
             {
@@ -353,7 +398,7 @@ namespace WdGen.Analyzers
         }
 
         /// <summary>WDG006: a parameter in two groups, or a listed layer whose other parameters are in none.</summary>
-        private static void CheckOverlapAndGaps(OperationAnalysisContext context, TorchSharpApi api, List<(ParameterSource Source, IOperation Expression, bool Decays, string DecayText)> groups, bool complete, IOperation parameters, string optimizer)
+        private static void CheckOverlapAndGaps(SyntaxNodeAnalysisContext context, TorchSharpApi api, List<(ParameterSource Source, IOperation Expression, bool Decays, string DecayText)> groups, bool complete, IOperation parameters, string optimizer)
         {
             var seen = new Dictionary<string, int>();
             for (var i = 0; i < groups.Count; i++)
@@ -426,7 +471,7 @@ namespace WdGen.Analyzers
         }
 
         /// <summary>The group expressions of an <c>IEnumerable&lt;X.ParamGroup&gt;</c> argument.</summary>
-        private static IEnumerable<IOperation> GroupExpressions(IOperation list, OperationAnalysisContext context, ref bool complete)
+        private static IEnumerable<IOperation> GroupExpressions(IOperation list, SyntaxNodeAnalysisContext context, ref bool complete)
         {
             var result = new List<IOperation>();
             list = ParameterSource.Unwrap(list);
@@ -476,7 +521,7 @@ namespace WdGen.Analyzers
             return result;
         }
 
-        private static IObjectCreationOperation? GroupCreation(IOperation group, OperationAnalysisContext context)
+        private static IObjectCreationOperation? GroupCreation(IOperation group, SyntaxNodeAnalysisContext context)
         {
             group = ParameterSource.Unwrap(group);
             if (group is ILocalReferenceOperation local && ParameterSource.LocalInitializer(local.Local, local.SemanticModel, context.CancellationToken) is { } initializer)
@@ -498,7 +543,7 @@ namespace WdGen.Analyzers
         }
 
         /// <summary>The group's own weight decay: null when it inherits the optimizer's.</summary>
-        private static IOperation? GroupWeightDecay(IObjectCreationOperation creation, OperationAnalysisContext context)
+        private static IOperation? GroupWeightDecay(IObjectCreationOperation creation, SyntaxNodeAnalysisContext context)
         {
             if (creation.Constructor?.Parameters.Any(p => p.Name == "lr") == true)
             {
@@ -635,6 +680,108 @@ namespace WdGen.Analyzers
         {
             text = string.Join(" ", text.Split(new[] { '\r', '\n' }, System.StringSplitOptions.RemoveEmptyEntries).Select(s => s.Trim()));
             return text.Length <= 80 ? text : text.Substring(0, 77) + "...";
+        }
+
+        /// <summary>
+        /// Which written type names in <c>new T(…)</c> may denote an optimizer class or a ParamGroup: the TorchSharp names,
+        /// plus (computed once, on first need) the names of ParamGroup subclasses declared in source or in libraries built on
+        /// TorchSharp, and of using aliases to any of those, so a creation can be rejected without binding its method.
+        /// </summary>
+        private sealed class CreationNames
+        {
+            private static readonly string[] TorchSharpNames = { "AdamW", "Adam", "SGD", "ParamGroup" };
+
+            private readonly TorchSharpApi api;
+            private readonly Compilation compilation;
+            private readonly System.Lazy<HashSet<string>> others;
+
+            public CreationNames(TorchSharpApi api, Compilation compilation)
+            {
+                this.api = api;
+                this.compilation = compilation;
+                others = new System.Lazy<HashSet<string>>(Collect, System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+            }
+
+            public bool MayName(TypeSyntax type)
+            {
+                var name = RightmostName(type);
+                return name is not null && (System.Array.IndexOf(TorchSharpNames, name) >= 0 || others.Value.Contains(name));
+            }
+
+            private static string? RightmostName(TypeSyntax type)
+                => type switch
+                {
+                    SimpleNameSyntax simple => simple.Identifier.ValueText,
+                    QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+                    AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
+                    _ => null,
+                };
+
+            private HashSet<string> Collect()
+            {
+                var names = new HashSet<string>(System.StringComparer.Ordinal);
+                AddSubclasses(compilation.Assembly.GlobalNamespace, names);
+                var torchSharp = api.Module.ContainingAssembly;
+                foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
+                {
+                    if (!SymbolEqualityComparer.Default.Equals(assembly, torchSharp)
+                        && assembly.Modules.Any(m => m.ReferencedAssemblies.Any(r => r.Name == torchSharp.Identity.Name)))
+                    {
+                        AddSubclasses(assembly.GlobalNamespace, names);
+                    }
+                }
+
+                // Aliases (using G = TorchSharp.Modules.AdamW.ParamGroup;), in any file since global ones reach every file.
+                foreach (var tree in compilation.SyntaxTrees)
+                {
+                    if (tree.GetRoot() is CompilationUnitSyntax unit)
+                    {
+                        AddAliases(unit.Usings, unit.Members, names);
+                    }
+                }
+
+                return names;
+            }
+
+            private void AddSubclasses(INamespaceOrTypeSymbol container, HashSet<string> names)
+            {
+                foreach (var member in container.GetMembers())
+                {
+                    if (member is INamespaceSymbol ns)
+                    {
+                        AddSubclasses(ns, names);
+                    }
+                    else if (member is INamedTypeSymbol type)
+                    {
+                        if (type.TypeKind == TypeKind.Class && api.IsParamGroup(type))
+                        {
+                            names.Add(type.Name);
+                        }
+
+                        AddSubclasses(type, names);
+                    }
+                }
+            }
+
+            private static void AddAliases(SyntaxList<UsingDirectiveSyntax> usings, SyntaxList<MemberDeclarationSyntax> members, HashSet<string> names)
+            {
+                foreach (var directive in usings)
+                {
+                    if (directive.Alias is { } alias)
+                    {
+                        // Over-including is harmless (one more creation bound), so every alias counts.
+                        names.Add(alias.Name.Identifier.ValueText);
+                    }
+                }
+
+                foreach (var member in members)
+                {
+                    if (member is BaseNamespaceDeclarationSyntax ns)
+                    {
+                        AddAliases(ns.Usings, ns.Members, names);
+                    }
+                }
+            }
         }
     }
 }

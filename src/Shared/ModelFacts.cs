@@ -43,13 +43,22 @@ namespace WdGen
         {
             foreach (var attribute in symbol.GetAttributes())
             {
-                if (attribute.AttributeClass is { } attributeClass && MetadataName(attributeClass) == metadataName)
+                // The simple name first: building the full name allocates, and most attributes are someone else's.
+                if (attribute.AttributeClass is { } attributeClass && EndsWithSimpleName(metadataName, attributeClass.MetadataName)
+                    && MetadataName(attributeClass) == metadataName)
                 {
                     return attribute;
                 }
             }
 
             return null;
+        }
+
+        private static bool EndsWithSimpleName(string metadataName, string simpleName)
+        {
+            var start = metadataName.Length - simpleName.Length;
+            return start >= 0 && string.CompareOrdinal(metadataName, start, simpleName, 0, simpleName.Length) == 0
+                && (start == 0 || metadataName[start - 1] is '.' or '+');
         }
 
         /// <summary>The metadata name Roslyn and reflection use: <c>TorchSharp.torch+nn+Module`2</c>.</summary>

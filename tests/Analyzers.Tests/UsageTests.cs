@@ -88,6 +88,34 @@ namespace WdGen.Analyzers.Tests
         }
 
         [Fact]
+        public void Calls_and_creations_are_found_however_they_are_written()
+        {
+            // The analyzer filters by name before binding: aliases, target-typed new, subclasses and using static must still be seen.
+            Verify(Usings + """
+                using G = TorchSharp.Modules.AdamW.ParamGroup;
+                using static TorchSharp.torch.optim;
+
+                """ + Net + """
+                public sealed class MyGroup : AdamW.ParamGroup
+                {
+                    public MyGroup(IEnumerable<Parameter> parameters) : base(parameters, new AdamW.Options()) { }
+                }
+
+                public static class Train
+                {
+                    public static void Run(Net model, Parameter[] ps)
+                    {
+                        var a = {|WDG004:new G(ps, lr: 0.1)|};
+                        AdamW.ParamGroup b = {|WDG004:new(ps, weight_decay: 0.01)|};
+                        var c = new MyGroup([|model.parameters().Skip(1)|]);
+                        AdamW([|model.parameters().Where(p => p.requires_grad)|]);
+                        var d = (AdamW.ParamGroup)new(ps, new AdamW.Options());
+                    }
+                }
+                """, "WDG003", only: new[] { "WDG003", "WDG004" });
+        }
+
+        [Fact]
         public void Fix_all_rewrites_convenience_groups_to_the_options_form()
         {
             var fixedSource = VerifyFix(With("""

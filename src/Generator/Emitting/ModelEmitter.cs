@@ -38,13 +38,13 @@ namespace WdGen.Generator.Emitting
                 writer.WriteLine("public static global::WdGen.DecayPlan DecayPlan => global::WdGen.DecayPlan.Of(typeof(" + name + "));");
                 writer.WriteLine();
                 writer.WriteLine("/// <summary>This model's trainable parameters in decay and no-decay groups, in walk order, checked against <c>named_parameters()</c>.</summary>");
-                writer.WriteLine("public global::WdGen.DecayGroups<" + Parameter + "> GetDecayGroups(bool includeFrozen = false) => " + Walk + ".Build(this, DecayPlan, includeFrozen);");
+                writer.WriteLine("public global::WdGen.DecayGroups<" + Parameter + "> GetDecayGroups(bool includeFrozen = false) => " + Walk + ".Build(this, typeof(" + name + "), includeFrozen);");
                 writer.WriteLine();
                 writer.WriteLine("void " + Contributor + ".ContributeDecayEntries(global::WdGen.DecayGroupsBuilder<" + Parameter + "> builder, string prefix, global::WdGen.DecayContext context)");
                 using (writer.Indent())
                 {
                     var values = string.Concat(model.Members.Select(m => ", this." + PartParser.Identifier(m)));
-                    writer.WriteLine("=> " + Walk + ".Walk(builder, prefix, context, this, DecayPlan" + values + ");");
+                    writer.WriteLine("=> " + Walk + ".Walk(builder, prefix, context, this, typeof(" + name + ")" + values + ");");
                 }
             }
 

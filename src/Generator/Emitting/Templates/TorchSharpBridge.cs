@@ -13,9 +13,10 @@ namespace WdGen
         /// <summary>Walks <paramref name="model"/> and checks the result against its <c>named_parameters()</c>.</summary>
         public static global::WdGen.DecayGroups<global::TorchSharp.Modules.Parameter> Build(
             global::WdGen.IDecayGroupsContributor<global::TorchSharp.Modules.Parameter> model,
-            global::WdGen.DecayPlan plan,
+            global::System.Type declaringType,
             bool includeFrozen)
         {
+            var plan = global::WdGen.DecayPlan.Of(declaringType);
             // The generator reads only syntax, so it cannot tell a module from any other class; WDG007 reports
             // [DecayGroups] on a class that is not one at compile time, and this says the same at run time.
             if (model is not global::TorchSharp.torch.nn.Module module)
@@ -31,7 +32,7 @@ namespace WdGen
         }
 
         /// <summary>
-        /// Adds the members of a generated model in <paramref name="plan"/>'s order: its own from
+        /// Adds the members of the generated model <paramref name="declaringType"/> in its plan's order: its own from
         /// <paramref name="values"/> (read by the generated code, in <c>[WalkOrder]</c> order), its base classes'
         /// fields through reflection. Each member enters the walk with its WdGen attribute in force.
         /// </summary>
@@ -40,9 +41,10 @@ namespace WdGen
             string prefix,
             global::WdGen.DecayContext context,
             object model,
-            global::WdGen.DecayPlan plan,
+            global::System.Type declaringType,
             params object?[] values)
         {
+            var plan = global::WdGen.DecayPlan.Of(declaringType);
             var owner = model.GetType();
             context = context.EnterModule(owner);
             foreach (var member in plan.Members)

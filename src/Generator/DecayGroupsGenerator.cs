@@ -45,9 +45,7 @@ namespace WdGen.Generator
             var parts = context.SyntaxProvider
                 .CreateSyntaxProvider(static (node, _) => PartParser.IsCandidate(node), static (context, _) => (ClassDeclarationSyntax)context.Node)
                 .Select(static (declaration, token) => Safely(() => PartParser.Parse(declaration, token)))
-                .Where(static part => part is not null)
-                .Select(static (part, _) => part!)
-                .WithTrackingName(Steps.Parts);
+                .WithTrackingName(Steps.Parts); // null for a class that cannot matter; the collector skips those
 
             var globalScope = context.SyntaxProvider
                 .CreateSyntaxProvider(

@@ -15,10 +15,10 @@ namespace WdGen.Generator.Parsing
     /// </summary>
     internal static class ModelCollector
     {
-        public static ImmutableArray<ModelSpec> Collect(ImmutableArray<PartSpec> parts, NameScope globalScope, CancellationToken cancellationToken)
+        public static ImmutableArray<ModelSpec> Collect(ImmutableArray<PartSpec?> parts, NameScope globalScope, CancellationToken cancellationToken)
         {
             var models = new List<ModelSpec>();
-            foreach (var group in parts.GroupBy(p => p.Key, StringComparer.Ordinal))
+            foreach (var group in parts.OfType<PartSpec>().GroupBy(p => p.Key, StringComparer.Ordinal))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var ordered = group.OrderBy(p => p.FilePath, StringComparer.Ordinal).ThenBy(p => p.Position).ToList();

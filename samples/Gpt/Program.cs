@@ -26,8 +26,8 @@ var index = vocabulary.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => (lon
 var ids = text.Select(c => index[c]).ToArray();
 Console.WriteLine($"WdGen · Gpt sample: {text.Length:N0} characters of Shakespeare's sonnets, {vocabulary.Length} distinct.");
 Console.WriteLine();
-Console.WriteLine("Plan from the declared fields (Gpt.DecayPlan):");
-Console.WriteLine(Gpt.DecayPlan);
+Console.WriteLine("Plan from the declared fields (DecayPlan.Of<Gpt>()):");
+Console.WriteLine(DecayPlan.Of<Gpt>());
 Console.WriteLine();
 
 try

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace WdGen.Samples.Misuse
 {
     /// <summary>
-    /// WDG007: [DecayGroups] on a class that is not partial: the generator cannot add GetDecayGroups(), so the
+    /// WDG007: [DecayGroups] on a class that is not partial: the generator cannot add its walk (so no GetDecayGroups()), so the
     /// attribute would do nothing. An error by default; this sample's .editorconfig lowers it to a warning.
     /// </summary>
     [DecayGroups]

@@ -28,8 +28,8 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 Console.WriteLine("WdGen · Vision sample: ResNet-style CNN on synthetic 3×16×16 images");
 Console.WriteLine();
-Console.WriteLine("Plan (ResNetLite.DecayPlan): what the declared types and attributes decide before the model exists.");
-Console.WriteLine(ResNetLite.DecayPlan);
+Console.WriteLine("Plan (DecayPlan.Of<ResNetLite>()): what the declared types and attributes decide before the model exists.");
+Console.WriteLine(DecayPlan.Of<ResNetLite>());
 Console.WriteLine();
 
 var data = new SyntheticImages(count: 1024, seed: 7);

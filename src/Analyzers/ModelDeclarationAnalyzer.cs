@@ -90,7 +90,7 @@ namespace WdGen.Analyzers
                     DiagnosticDescriptors.WDG007,
                     notPartial.Locations.FirstOrDefault(l => l.IsInSource) ?? location,
                     ImmutableDictionary<string, string?>.Empty.Add(DiagnosticProperties.Misuse, DiagnosticProperties.NotPartial),
-                    "'" + type.Name + "' " + why + " but " + (SymbolEqualityComparer.Default.Equals(notPartial, type) ? "is not partial" : "its containing type '" + notPartial.Name + "' is not partial") + ": the generator cannot add GetDecayGroups(); declare it partial"));
+                    "'" + type.Name + "' " + why + " but " + (SymbolEqualityComparer.Default.Equals(notPartial, type) ? "is not partial" : "its containing type '" + notPartial.Name + "' is not partial") + ": the generator cannot add its walk, so GetDecayGroups() is not available; declare it partial"));
             }
 
             if (isModule && !api.IsTorchSharpType(type) && ModelInspector.Layer(type) is null && ModelInspector.LayerRole(type) is null

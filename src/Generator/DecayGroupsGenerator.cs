@@ -15,8 +15,8 @@ namespace WdGen.Generator
 {
     /// <summary>
     /// Generates, for every partial class marked <c>[DecayGroups]</c> (or with <c>[Decay]</c>/<c>[NoDecay]</c> on a
-    /// member), its walk order, <c>DecayPlan</c> and <c>GetDecayGroups()</c>, plus once per assembly the TorchSharp
-    /// bridge they call. Nothing is emitted when the compilation does not reference TorchSharp.
+    /// member), its walk order and its walk, plus once per assembly the TorchSharp bridge (<c>GetDecayGroups()</c>,
+    /// the optimizers) they serve. Nothing is emitted when the compilation does not reference TorchSharp.
     /// The pipeline reads syntax only (see <see cref="PartParser"/>); it reports no diagnostics (the analyzers do)
     /// and emits nothing for declarations it cannot extend.
     /// </summary>

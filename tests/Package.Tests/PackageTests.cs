@@ -43,7 +43,7 @@ namespace WdGen.Package.Tests
                 {
                     var groups = new Classifier().GetDecayGroups();
                     var optimizer = groups.ToAdamW(lr: 3e-4, weightDecay: 0.1);
-                    Console.WriteLine(Classifier.DecayPlan);
+                    Console.WriteLine(DecayPlan.Of<Classifier>());
                     Console.WriteLine(optimizer);
                 }
             }

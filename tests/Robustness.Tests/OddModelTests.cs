@@ -81,9 +81,10 @@ namespace WdGen.Robustness.Tests
             Assert.False(deep["child.emb.weight"].Decays);
             Assert.False(deep["frozenHead.weight"].Decays);
 
-            // File-local types cannot be extended from a generated file: no GetDecayGroups(), and no error either.
+            // File-local types cannot be extended from a generated file: no walk (so no GetDecayGroups()), and no error either.
             var hidden = assembly.Call("Odd.Nested.Zoo", "CreateHidden")!;
-            Assert.Null(hidden.GetType().GetMethod("GetDecayGroups"));
+            Assert.False(typeof(IDecayGroupsContributor<TorchSharp.Modules.Parameter>).IsAssignableFrom(hidden.GetType()));
+            Assert.Null(System.Reflection.CustomAttributeExtensions.GetCustomAttribute<WalkOrderAttribute>(hidden.GetType()));
         }
 
         [Fact]

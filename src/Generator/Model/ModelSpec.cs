@@ -16,22 +16,11 @@ namespace WdGen.Generator.Model
         EquatableArray<TypeDeclarationSpec> ContainingTypes,
         TypeDeclarationSpec Type,
         bool CanExtend,
-        BaseSpec Base,
+        bool HasBaseList,
         EquatableArray<string> ClassAttributes,
         EquatableArray<string> MemberAttributes,
         NameScope Scope,
         EquatableArray<string> Members);
-
-    /// <summary>What the declaration's base list says, read from syntax.</summary>
-    internal enum BaseSpec
-    {
-        /// <summary>No base list here (another part may have one).</summary>
-        None,
-        /// <summary>The first base type is spelled <c>Module</c> or <c>Module&lt;…&gt;</c>, however qualified.</summary>
-        TorchSharpModule,
-        /// <summary>Any other first base type: perhaps another <c>[DecayGroups]</c> model.</summary>
-        Other,
-    }
 
     /// <summary>
     /// How names in one place can refer to WdGen's attributes: whether <c>WdGen</c> is imported (a using directive,
@@ -51,7 +40,6 @@ namespace WdGen.Generator.Model
         string? Namespace,
         EquatableArray<TypeDeclarationSpec> ContainingTypes,
         TypeDeclarationSpec Type,
-        bool MayHideBaseModel,
         EquatableArray<string> Members);
 
     /// <summary>One type declaration to reopen as partial: <c>partial class Net&lt;T&gt;</c>.</summary>

@@ -24,10 +24,9 @@ namespace WdGen.Generator.Parsing
                 var ordered = group.OrderBy(p => p.FilePath, StringComparer.Ordinal).ThenBy(p => p.Position).ToList();
                 var isModel = ordered.Any(p => p.ClassAttributes.Any(a => Names(a, "DecayGroups", p.Scope, globalScope))
                     || p.MemberAttributes.Any(a => Names(a, "Decay", p.Scope, globalScope) || Names(a, "NoDecay", p.Scope, globalScope)));
-                var baseSpec = ordered.Select(p => p.Base).FirstOrDefault(b => b != BaseSpec.None);
 
                 // No base class at all: certainly not a TorchSharp module (WDG007 says so); nothing to generate.
-                if (!isModel || baseSpec == BaseSpec.None || ordered.Any(p => !p.CanExtend))
+                if (!isModel || !ordered.Any(p => p.HasBaseList) || ordered.Any(p => !p.CanExtend))
                 {
                     continue;
                 }
@@ -38,7 +37,6 @@ namespace WdGen.Generator.Parsing
                     first.Namespace,
                     first.ContainingTypes,
                     first.Type,
-                    baseSpec == BaseSpec.Other,
                     ordered.SelectMany(p => p.Members).ToEquatableArray()));
             }
 

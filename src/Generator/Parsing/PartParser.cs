@@ -111,7 +111,7 @@ namespace WdGen.Generator.Parsing
                 containing.ToEquatableArray(),
                 Declaration(declaration),
                 canExtend,
-                Base(declaration.BaseList),
+                declaration.BaseList is { Types.Count: > 0 },
                 classAttributes.ToEquatableArray(),
                 memberAttributes.ToEquatableArray(),
                 new NameScope(importsWdGen, aliases.ToEquatableArray()),
@@ -148,23 +148,6 @@ namespace WdGen.Generator.Parsing
                && !property.Modifiers.Any(m => m.IsKind(SyntaxKind.StaticKeyword) || m.IsKind(SyntaxKind.AbstractKeyword) || m.IsKind(SyntaxKind.ExternKeyword) || m.IsKind(SyntaxKind.PartialKeyword))
                && accessors.Accessors.Any(a => a.IsKind(SyntaxKind.GetAccessorDeclaration))
                && accessors.Accessors.All(a => a.Body is null && a.ExpressionBody is null);
-
-        private static BaseSpec Base(BaseListSyntax? baseList)
-        {
-            if (baseList is null || baseList.Types.Count == 0)
-            {
-                return BaseSpec.None;
-            }
-
-            SimpleNameSyntax? simple = baseList.Types[0].Type switch
-            {
-                QualifiedNameSyntax qualified => qualified.Right,
-                AliasQualifiedNameSyntax aliased => aliased.Name,
-                SimpleNameSyntax name => name,
-                _ => null,
-            };
-            return simple?.Identifier.ValueText == "Module" ? BaseSpec.TorchSharpModule : BaseSpec.Other;
-        }
 
         private static void AddAttributes(List<string> names, SyntaxList<AttributeListSyntax> lists)
         {

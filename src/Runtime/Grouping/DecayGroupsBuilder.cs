@@ -23,6 +23,12 @@ namespace WdGen
             this.includeFrozen = includeFrozen;
         }
 
+        /// <summary>Starts the groups of a model of type <paramref name="model"/>, named in messages as C# writes it.</summary>
+        public DecayGroupsBuilder(Type model, IParameterInspector<T> inspector, bool includeFrozen = false)
+            : this(ModelMembers.Display(model ?? throw new ArgumentNullException(nameof(model))), inspector, includeFrozen)
+        {
+        }
+
         /// <summary>The model type the groups are for.</summary>
         public string Model { get; }
 

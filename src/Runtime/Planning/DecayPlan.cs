@@ -232,6 +232,12 @@ namespace WdGen
                 ModelMembers.Read(type).ToArray()));
         }
 
+        /// <summary>The plan of <typeparamref name="TModel"/>: see <see cref="Of(Type)"/>.</summary>
+        /// <exception cref="ArgumentException"><typeparamref name="TModel"/> has no generated code.</exception>
+        public static DecayPlan Of<TModel>()
+            where TModel : class
+            => Of(typeof(TModel));
+
         /// <summary>The role the model's own <c>[LayerRole]</c> gives to its parameters, if any.</summary>
         public ParameterRole? LayerRole { get; }
 

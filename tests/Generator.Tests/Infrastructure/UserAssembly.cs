@@ -38,11 +38,13 @@ namespace WdGen.Generator.Tests.Infrastructure
         public object? Call(string typeName, string method, params object?[] arguments)
             => Unwrap(() => Type(typeName).GetMethod(method, BindingFlags.Public | BindingFlags.Static)!.Invoke(null, arguments));
 
+        /// <summary><c>model.GetDecayGroups(includeFrozen)</c>: the extension method in the bridge generated into the model's assembly.</summary>
         public static DecayGroups<Parameter> Groups(object model, bool includeFrozen = false)
-            => (DecayGroups<Parameter>)Unwrap(() => model.GetType().GetMethod("GetDecayGroups")!.Invoke(model, new object[] { includeFrozen })!);
+            => (DecayGroups<Parameter>)Unwrap(() => model.GetType().Assembly.GetType("WdGen.TorchSharpDecayGroups", throwOnError: true)!
+                .GetMethod("GetDecayGroups", BindingFlags.Public | BindingFlags.Static)!
+                .Invoke(null, new object[] { model, includeFrozen })!);
 
-        public DecayPlan Plan(string typeName)
-            => (DecayPlan)Type(typeName).GetProperty("DecayPlan", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
+        public DecayPlan Plan(string typeName) => DecayPlan.Of(Type(typeName));
 
         private static T Unwrap<T>(Func<T> call)
         {

@@ -7,12 +7,6 @@ namespace Samples
     [global::WdGen.WalkOrder("wte", "blocks", "ln_f", "probe", "head", "temperature")]
     partial class Gpt : global::WdGen.IDecayGroupsContributor<global::TorchSharp.Modules.Parameter>
     {
-        /// <summary>How WdGen treats each member of <c>Gpt</c>, in walk order; <c>ToString()</c> prints it as a table.</summary>
-        public static global::WdGen.DecayPlan DecayPlan => global::WdGen.DecayPlan.Of(typeof(Gpt));
-
-        /// <summary>This model's trainable parameters in decay and no-decay groups, in walk order, checked against <c>named_parameters()</c>.</summary>
-        public global::WdGen.DecayGroups<global::TorchSharp.Modules.Parameter> GetDecayGroups(bool includeFrozen = false) => global::WdGen.TorchSharpDecayGroups.Build(this, typeof(Gpt), includeFrozen);
-
         void global::WdGen.IDecayGroupsContributor<global::TorchSharp.Modules.Parameter>.ContributeDecayEntries(global::WdGen.DecayGroupsBuilder<global::TorchSharp.Modules.Parameter> builder, string prefix, global::WdGen.DecayContext context)
             => global::WdGen.TorchSharpDecayGroups.Walk(builder, prefix, context, this, typeof(Gpt), this.wte, this.blocks, this.ln_f, this.probe, this.head, this.temperature);
     }

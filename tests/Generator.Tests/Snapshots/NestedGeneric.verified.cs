@@ -7,12 +7,6 @@ partial class Outer
     [global::WdGen.WalkOrder("Encoder", "body", "scale", "extra")]
     partial class Net<T> : global::WdGen.IDecayGroupsContributor<global::TorchSharp.Modules.Parameter>
     {
-        /// <summary>How WdGen treats each member of <c>Net&lt;T&gt;</c>, in walk order; <c>ToString()</c> prints it as a table.</summary>
-        public static global::WdGen.DecayPlan DecayPlan => global::WdGen.DecayPlan.Of(typeof(Net<T>));
-
-        /// <summary>This model's trainable parameters in decay and no-decay groups, in walk order, checked against <c>named_parameters()</c>.</summary>
-        public global::WdGen.DecayGroups<global::TorchSharp.Modules.Parameter> GetDecayGroups(bool includeFrozen = false) => global::WdGen.TorchSharpDecayGroups.Build(this, typeof(Net<T>), includeFrozen);
-
         void global::WdGen.IDecayGroupsContributor<global::TorchSharp.Modules.Parameter>.ContributeDecayEntries(global::WdGen.DecayGroupsBuilder<global::TorchSharp.Modules.Parameter> builder, string prefix, global::WdGen.DecayContext context)
             => global::WdGen.TorchSharpDecayGroups.Walk(builder, prefix, context, this, typeof(Net<T>), this.Encoder, this.body, this.scale, this.extra);
     }

@@ -6,27 +6,34 @@
 
 namespace WdGen
 {
-    /// <summary>The run-time walk behind every generated <c>GetDecayGroups()</c>.</summary>
+    /// <summary><c>GetDecayGroups()</c> and the run-time walk behind every generated model.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("WdGen.Generator", "$VERSION$")]
     internal static class TorchSharpDecayGroups
     {
-        /// <summary>Walks <paramref name="model"/> and checks the result against its <c>named_parameters()</c>.</summary>
-        public static global::WdGen.DecayGroups<global::TorchSharp.Modules.Parameter> Build(
-            global::WdGen.IDecayGroupsContributor<global::TorchSharp.Modules.Parameter> model,
-            global::System.Type declaringType,
-            bool includeFrozen)
+        /// <summary>
+        /// This model's trainable parameters in decay and no-decay groups, in walk order, checked against its
+        /// <c>named_parameters()</c>; frozen parameters are left out unless <paramref name="includeFrozen"/>.
+        /// </summary>
+        public static global::WdGen.DecayGroups<global::TorchSharp.Modules.Parameter> GetDecayGroups(
+            this global::WdGen.IDecayGroupsContributor<global::TorchSharp.Modules.Parameter> model,
+            bool includeFrozen = false)
         {
-            var plan = global::WdGen.DecayPlan.Of(declaringType);
+            if (model is null)
+            {
+                throw new global::System.ArgumentNullException(nameof(model));
+            }
+
+            var builder = new global::WdGen.DecayGroupsBuilder<global::TorchSharp.Modules.Parameter>(
+                model.GetType(), TorchSharpParameterInspector.Instance, includeFrozen);
+
             // The generator reads only syntax, so it cannot tell a module from any other class; WDG007 reports
             // [DecayGroups] on a class that is not one at compile time, and this says the same at run time.
             if (model is not global::TorchSharp.torch.nn.Module module)
             {
                 throw new global::System.InvalidOperationException(
-                    plan.Model + " is not a TorchSharp module (WDG007): derive it from torch.nn.Module or remove [DecayGroups].");
+                    builder.Model + " is not a TorchSharp module (WDG007): derive it from torch.nn.Module or remove [DecayGroups].");
             }
 
-            var builder = new global::WdGen.DecayGroupsBuilder<global::TorchSharp.Modules.Parameter>(
-                plan.Model, TorchSharpParameterInspector.Instance, includeFrozen);
             model.ContributeDecayEntries(builder, string.Empty, global::WdGen.DecayContext.Root);
             return builder.Build(module.named_parameters());
         }

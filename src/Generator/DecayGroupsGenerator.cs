@@ -4,8 +4,6 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 using WdGen.Generator.Emitting;
 using WdGen.Generator.Model;
@@ -38,32 +36,31 @@ namespace WdGen.Generator
                 .Select(static (compilation, _) => compilation.GetTypeByMetadataName(TorchSharpLayers.ModuleMetadataName) is not null)
                 .WithTrackingName(Steps.TorchSharpReferenced);
 
-            // Each syntax step hands on the node itself and parses it in the Select after it. Roslyn re-runs a syntax
+            // The syntax step hands on the node itself and parses it in the Select after it. Roslyn re-runs a syntax
             // transform for every matching node after any edit (each edit is a new compilation), but a node of an
             // unchanged file is the same object as before, so it compares equal and the parse is skipped: an edit
             // costs a parse of the edited file's classes only. Everything after the parse is value-equatable.
+            // One step reads both partial classes and global usings: each syntax step walks every node of an edited
+            // tree, so a second step would walk it twice.
             var parts = context.SyntaxProvider
-                .CreateSyntaxProvider(static (node, _) => PartParser.IsCandidate(node), static (context, _) => (ClassDeclarationSyntax)context.Node)
-                .Select(static (declaration, token) => Safely(() => PartParser.Parse(declaration, token)))
-                .WithTrackingName(Steps.Parts); // null for a class that cannot matter; the collector skips those
+                .CreateSyntaxProvider(static (node, _) => PartParser.IsCandidate(node), static (context, _) => context.Node)
+                .Select(static (node, token) => Safely(() => PartParser.Parse(node, token)))
+                .WithTrackingName(Steps.Parts) // null for a node that cannot matter; the collector skips those
+                .Collect();
 
-            var globalScope = context.SyntaxProvider
-                .CreateSyntaxProvider(
-                    static (node, _) => node is UsingDirectiveSyntax directive && directive.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword),
-                    static (context, _) => (UsingDirectiveSyntax)context.Node)
-                .Select(static (directive, _) => Safely(() => PartParser.ParseGlobalUsing(directive)))
-                .Where(static alias => alias is not null)
-                .Select(static (alias, _) => alias!)
-                .Collect()
-                .Select(static (usings, _) => ModelCollector.GlobalScope(usings))
+            var globalScope = parts
+                .Select(static (specs, _) => Safely(() => ModelCollector.GlobalScope(specs)) ?? NameScope.None)
                 .WithTrackingName(Steps.GlobalUsings);
 
-            var models = parts.Collect()
+            // TorchSharpReferenced joins before the models are split out, not after: a Combine, Where and Select
+            // after the SelectMany would each keep a table of every model and walk it on every run.
+            var models = parts
                 .Combine(globalScope)
-                .SelectMany(static (input, token) => Safely(() => ModelCollector.Collect(input.Left, input.Right, token)) is { IsDefault: false } collected ? collected : ImmutableArray<ModelSpec>.Empty)
                 .Combine(torchSharpReferenced)
-                .Where(static pair => pair.Right)
-                .Select(static (pair, _) => pair.Left)
+                .SelectMany(static (input, token) => input.Right
+                    && Safely(() => ModelCollector.Collect(input.Left.Left, input.Left.Right, token)) is { IsDefault: false } collected
+                        ? collected
+                        : ImmutableArray<ModelSpec>.Empty)
                 .WithTrackingName(Steps.Models);
 
             context.RegisterSourceOutput(models, static (output, model) =>

@@ -5,6 +5,12 @@ namespace WdGen.Generator.Model
     // nothing but cheap syntax reads, and every step after them stays cached.
 
     /// <summary>
+    /// What the generator's one syntax step reads from a node: a partial class (<see cref="PartSpec"/>) or a global
+    /// using of WdGen (<see cref="GlobalUsingSpec"/>). One step serves both so an edit walks the edited tree once.
+    /// </summary>
+    internal abstract record SyntaxSpec;
+
+    /// <summary>
     /// One partial declaration of a class, as written in one file: where it sits, the attribute names on it and on
     /// its members, how its file names WdGen, and the members that may hold a module or a parameter.
     /// </summary>
@@ -20,7 +26,10 @@ namespace WdGen.Generator.Model
         EquatableArray<string> ClassAttributes,
         EquatableArray<string> MemberAttributes,
         NameScope Scope,
-        EquatableArray<string> Members);
+        EquatableArray<string> Members) : SyntaxSpec;
+
+    /// <summary><c>global using WdGen;</c> or <c>global using Alias = WdGen…;</c>, anywhere in the compilation.</summary>
+    internal sealed record GlobalUsingSpec(AliasSpec Using) : SyntaxSpec;
 
     /// <summary>
     /// How names in one place can refer to WdGen's attributes: whether <c>WdGen</c> is imported (a using directive,

@@ -15,7 +15,7 @@ namespace WdGen.Generator.Parsing
     /// </summary>
     internal static class ModelCollector
     {
-        public static ImmutableArray<ModelSpec> Collect(ImmutableArray<PartSpec?> parts, NameScope globalScope, CancellationToken cancellationToken)
+        public static ImmutableArray<ModelSpec> Collect(ImmutableArray<SyntaxSpec?> parts, NameScope globalScope, CancellationToken cancellationToken)
         {
             var models = new List<ModelSpec>();
             foreach (var group in parts.OfType<PartSpec>().GroupBy(p => p.Key, StringComparer.Ordinal))
@@ -44,8 +44,11 @@ namespace WdGen.Generator.Parsing
         }
 
         /// <summary>The global usings of WdGen in the compilation, folded into one scope.</summary>
-        public static NameScope GlobalScope(ImmutableArray<AliasSpec> usings)
-            => usings.IsDefaultOrEmpty
+        public static NameScope GlobalScope(ImmutableArray<SyntaxSpec?> specs)
+            => GlobalScope(specs.OfType<GlobalUsingSpec>().Select(u => u.Using).ToList());
+
+        private static NameScope GlobalScope(List<AliasSpec> usings)
+            => usings.Count == 0
                 ? NameScope.None
                 : new NameScope(
                     usings.Any(u => u.Alias.Length == 0 && u.Target == "WdGen"),

@@ -19,8 +19,21 @@ namespace WdGen.Generator.Parsing
     /// </summary>
     internal static class PartParser
     {
-        public static bool IsCandidate(SyntaxNode node)
-            => node is ClassDeclarationSyntax declaration && declaration.Modifiers.Any(SyntaxKind.PartialKeyword);
+        /// <summary>A partial class, or a <c>global using</c> directive (any: <see cref="Parse(SyntaxNode, CancellationToken)"/> keeps WdGen's).</summary>
+        public static bool IsCandidate(SyntaxNode node) => node switch
+        {
+            ClassDeclarationSyntax declaration => declaration.Modifiers.Any(SyntaxKind.PartialKeyword),
+            UsingDirectiveSyntax directive => directive.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword),
+            _ => false,
+        };
+
+        /// <summary>A node <see cref="IsCandidate"/> accepted, read; null when it cannot matter to a model.</summary>
+        public static SyntaxSpec? Parse(SyntaxNode node, CancellationToken cancellationToken) => node switch
+        {
+            ClassDeclarationSyntax declaration => Parse(declaration, cancellationToken),
+            UsingDirectiveSyntax directive when ParseGlobalUsing(directive) is { } alias => new GlobalUsingSpec(alias),
+            _ => null,
+        };
 
         /// <summary>The part, or null when it is half-typed or holds nothing that could matter to a model (no member, no attribute).</summary>
         public static PartSpec? Parse(ClassDeclarationSyntax declaration, CancellationToken cancellationToken)

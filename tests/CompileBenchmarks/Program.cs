@@ -116,12 +116,33 @@ namespace WdGen.CompileBenchmarks
 
         private static int Main(string[] args)
         {
-            var incrementalOnly = args.Length > 0 && args[0] == "incremental";
-            args = incrementalOnly ? args.Skip(1).ToArray() : args;
-            var repetitions = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : incrementalOnly ? UntrackedRuns : 5;
-            var models = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000;
-            var plains = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1000;
-            var files = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 100;
+            // Positional: [incremental] repetitions models plains files. Switches: --csc N (csc repetitions, 0 skips), --csc-only.
+            var positional = new List<string>();
+            int? cscRepetitions = null;
+            var cscOnly = false;
+            for (var i = 0; i < args.Length; i++)
+            {
+                if (args[i] == "--csc" && i + 1 < args.Length)
+                {
+                    cscRepetitions = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                }
+                else if (args[i] == "--csc-only")
+                {
+                    cscOnly = true;
+                }
+                else
+                {
+                    positional.Add(args[i]);
+                }
+            }
+
+            var incrementalOnly = positional.Count > 0 && positional[0] == "incremental";
+            positional = incrementalOnly ? positional.Skip(1).ToList() : positional;
+            var repetitions = positional.Count > 0 ? int.Parse(positional[0], CultureInfo.InvariantCulture) : incrementalOnly ? UntrackedRuns : 5;
+            var models = positional.Count > 1 ? int.Parse(positional[1], CultureInfo.InvariantCulture) : 1000;
+            var plains = positional.Count > 2 ? int.Parse(positional[2], CultureInfo.InvariantCulture) : 1000;
+            var files = positional.Count > 3 ? int.Parse(positional[3], CultureInfo.InvariantCulture) : 100;
+            var csc = cscRepetitions ?? Math.Min(repetitions, 3); // a csc build takes several times an in-process one
             var sources = SyntheticSolution.Create(models, plains, files);
             if (incrementalOnly)
             {
@@ -136,12 +157,54 @@ namespace WdGen.CompileBenchmarks
             SourceKiB = sources.Sum(s => s.Text.Length) / 1024;
             Console.WriteLine($"Synthetic project: {models} models, {plains} plain classes, {sources.Count} files, {sources.Sum(s => s.Text.Length) / 1024} KiB; {Analyzers.Length} analyzers; {repetitions} repetitions after a warm-up.");
 
+            // results.md: the in-process section, then the csc section; a part not measured in this run is kept from the file.
+            var path = Path.Combine(FindDirectory(), "results.md");
+            var previous = File.Exists(path) ? File.ReadAllText(path) : string.Empty;
+            var split = previous.IndexOf(SdkCompilerBuilds.Heading, StringComparison.Ordinal);
+            var inProcess = split >= 0 ? previous.Substring(0, split) : previous;
+            var sdkCompiler = split >= 0 ? previous.Substring(split) : string.Empty;
+            if (!cscOnly)
+            {
+                inProcess = InProcess(sources, repetitions, models, plains);
+                if (inProcess.Length == 0)
+                {
+                    return 1;
+                }
+            }
+
+            if (csc > 0)
+            {
+                Console.WriteLine();
+                Console.WriteLine($"The SDK's compiler (csc), {csc} repetitions after a warm-up:");
+                try
+                {
+                    sdkCompiler = SdkCompilerBuilds.Measure(sources, models, csc);
+                }
+                catch (InvalidOperationException e)
+                {
+                    // A failed or unchecked csc run must not leave figures behind: results.md is not written.
+                    Console.Error.WriteLine("The csc measurement failed: " + e.Message);
+                    return 1;
+                }
+
+                Console.WriteLine();
+                Console.WriteLine(sdkCompiler);
+            }
+
+            File.WriteAllText(path, inProcess.TrimEnd() + "\n" + (sdkCompiler.Length > 0 ? "\n" + sdkCompiler.TrimEnd() + "\n" : string.Empty));
+            Console.WriteLine("Written to " + path);
+            return 0;
+        }
+
+        /// <summary>The in-process builds and incremental runs; the report's section, or an empty string if the project does not compile.</summary>
+        private static string InProcess(List<(string Path, string Text)> sources, int repetitions, int models, int plains)
+        {
             // Sanity: the project compiles with WdGen, without errors.
             var check = Compile(sources, withGenerator: true, Analyzers, out _);
             if (check.Errors.Count > 0)
             {
                 Console.Error.WriteLine("The synthetic project has errors:\n" + string.Join("\n", check.Errors.Take(20)));
-                return 1;
+                return string.Empty;
             }
 
             Console.WriteLine($"Check run: {check.Generated} generated files, {check.WdgDiagnostics} WDG diagnostics, {check.Warnings} compiler warnings.");
@@ -185,10 +248,7 @@ namespace WdGen.CompileBenchmarks
             var report = Report(models, plains, sources.Count, repetitions, builds.Select(b => b.Name).ToArray(), wall, cpu, generatorOwn, untrackedRuns, incremental);
             Console.WriteLine();
             Console.WriteLine(report);
-            var path = Path.Combine(FindDirectory(), "results.md");
-            File.WriteAllText(path, report);
-            Console.WriteLine("Written to " + path);
-            return 0;
+            return report;
         }
 
         private sealed record CompileResult(double Milliseconds, double CpuMilliseconds, List<Diagnostic> Errors, int Warnings, int Generated, int WdgDiagnostics);
@@ -467,7 +527,7 @@ namespace WdGen.CompileBenchmarks
             text.AppendLine($"Load average while measuring (from /proc/loadavg, start → end): {LoadAtStart} → {Load()}. Figures from a busy machine are noisy; compare ratios within one run.");
             text.AppendLine();
             text.AppendLine("Reproduce: `dotnet run -c Release --project tests/CompileBenchmarks` (arguments: repetitions, models, plain classes, files; "
-                + "`-- incremental [runs]` for the untracked incremental table alone).");
+                + "`-- incremental [runs]` for the untracked incremental table alone; `--csc N`, `--csc-only`: see the next section).");
             return text.ToString();
         }
 

@@ -13,7 +13,7 @@ namespace WdGen.Generator
 {
     /// <summary>
     /// Generates, for every partial class marked <c>[DecayGroups]</c> (or with <c>[Decay]</c>/<c>[NoDecay]</c> on a
-    /// member), its walk order and its walk, plus once per assembly the TorchSharp bridge (<c>GetDecayGroups()</c>,
+    /// member), its walk order and its walk (one generated file per source file that declares models), plus once per assembly the TorchSharp bridge (<c>GetDecayGroups()</c>,
     /// the optimizers) they serve. Nothing is emitted when the compilation does not reference TorchSharp.
     /// The pipeline reads syntax only (see <see cref="PartParser"/>); it reports no diagnostics (the analyzers do)
     /// and emits nothing for declarations it cannot extend.
@@ -27,7 +27,7 @@ namespace WdGen.Generator
             public const string TorchSharpReferenced = nameof(TorchSharpReferenced);
             public const string Parts = nameof(Parts);
             public const string GlobalUsings = nameof(GlobalUsings);
-            public const string Models = nameof(Models);
+            public const string Files = nameof(Files);
         }
 
         public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -52,19 +52,19 @@ namespace WdGen.Generator
                 .Select(static (specs, _) => Safely(() => ModelCollector.GlobalScope(specs)) ?? NameScope.None)
                 .WithTrackingName(Steps.GlobalUsings);
 
-            // TorchSharpReferenced joins before the models are split out, not after: a Combine, Where and Select
-            // after the SelectMany would each keep a table of every model and walk it on every run.
-            var models = parts
+            // TorchSharpReferenced joins before the files are split out, not after: a Combine, Where and Select
+            // after the SelectMany would each keep a table of every file and walk it on every run.
+            var files = parts
                 .Combine(globalScope)
                 .Combine(torchSharpReferenced)
                 .SelectMany(static (input, token) => input.Right
                     && Safely(() => ModelCollector.Collect(input.Left.Left, input.Left.Right, token)) is { IsDefault: false } collected
                         ? collected
-                        : ImmutableArray<ModelSpec>.Empty)
-                .WithTrackingName(Steps.Models);
+                        : ImmutableArray<FileSpec>.Empty)
+                .WithTrackingName(Steps.Files);
 
-            context.RegisterSourceOutput(models, static (output, model) =>
-                output.AddSource(model.HintName, SourceText.From(ModelEmitter.Emit(model), Encoding.UTF8)));
+            context.RegisterSourceOutput(files, static (output, file) =>
+                output.AddSource(file.HintName, SourceText.From(ModelEmitter.Emit(file), Encoding.UTF8)));
 
             context.RegisterSourceOutput(torchSharpReferenced, static (output, referenced) =>
             {

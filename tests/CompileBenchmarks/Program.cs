@@ -103,7 +103,7 @@ namespace WdGen.CompileBenchmarks
 
         private static readonly string[] TrackedSteps =
         {
-            DecayGroupsGenerator.Steps.TorchSharpReferenced, DecayGroupsGenerator.Steps.Parts, DecayGroupsGenerator.Steps.GlobalUsings, DecayGroupsGenerator.Steps.Models,
+            DecayGroupsGenerator.Steps.TorchSharpReferenced, DecayGroupsGenerator.Steps.Parts, DecayGroupsGenerator.Steps.GlobalUsings, DecayGroupsGenerator.Steps.Files,
         };
 
         private static readonly string LoadAtStart = Load();
@@ -242,7 +242,7 @@ namespace WdGen.CompileBenchmarks
             var incremental = Enumerable.Range(0, Math.Max(repetitions, 7)).Select(_ => Incremental(sources, models)).ToList();
             foreach (var run in incremental)
             {
-                Console.WriteLine($"  incremental: cold {run.Cold:F1} ms, unrelated edit {run.Unrelated:F2} ms ({run.UnrelatedNotCached} step outputs not cached), field edit {run.Field:F2} ms ({run.Regenerated} outputs regenerated: {run.RegeneratedNames})");
+                Console.WriteLine($"  incremental: cold {run.Cold:F1} ms, unrelated edit {run.Unrelated:F2} ms ({run.UnrelatedNotCached} step outputs not cached), field edit {run.Field:F2} ms ({run.Regenerated} outputs regenerated: {run.RegeneratedNames}; {run.ChangedLines})");
             }
 
             var report = Report(models, plains, sources.Count, repetitions, builds.Select(b => b.Name).ToArray(), wall, cpu, generatorOwn, untrackedRuns, incremental);
@@ -423,7 +423,7 @@ namespace WdGen.CompileBenchmarks
             return text.ToString();
         }
 
-        private sealed record IncrementalResult(double Cold, double Unrelated, int UnrelatedNotCached, double Field, int Regenerated, string RegeneratedNames);
+        private sealed record IncrementalResult(double Cold, double Unrelated, int UnrelatedNotCached, double Field, int Regenerated, string RegeneratedNames, string ChangedLines);
 
         /// <summary>Tracked driver: a cold run, a method-body edit in a plain-class file, then a field edit in one model.</summary>
         private static IncrementalResult Incremental(List<(string Path, string Text)> sources, int models)
@@ -468,17 +468,27 @@ namespace WdGen.CompileBenchmarks
             var classAt = modelText.IndexOf("class " + target + " ", StringComparison.Ordinal);
             var fieldAt = modelText.IndexOf("private readonly Linear fc1;", classAt, StringComparison.Ordinal);
             var fieldEdited = edited.ReplaceSyntaxTree(modelTree, CSharpSyntaxTree.ParseText(modelText.Substring(0, fieldAt) + "private readonly Linear extra = nn.Linear(2, 2);\n        " + modelText.Substring(fieldAt), ParseOptions, modelTree.FilePath));
+            var before = result.GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
             driver = driver.RunGenerators(fieldEdited);
             var field = driver.GetTimingInfo().ElapsedTime.TotalMilliseconds;
             result = driver.GetRunResult().Results.Single();
+
+            // One output per source file: the edited file's output holds its other models too. Which of its lines differ?
+            var changedLines = result.GeneratedSources
+                .Where(s => !before.TryGetValue(s.HintName, out var old) || old != s.SourceText.ToString())
+                .SelectMany(s => s.SourceText.ToString().Split('\n').Except((before.TryGetValue(s.HintName, out var old) ? old : string.Empty).Split('\n')))
+                .ToList();
+            var outside = changedLines.Count(l => !l.Contains("typeof(" + target + ")", StringComparison.Ordinal) && !l.Contains("\"extra\"", StringComparison.Ordinal));
             var regenerated = result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs)
                 .Where(o => o.Reason is IncrementalStepRunReason.Modified or IncrementalStepRunReason.New)
                 .ToList();
-            var names = Outputs(result, DecayGroupsGenerator.Steps.Models)
+            var names = Outputs(result, DecayGroupsGenerator.Steps.Files)
                 .Where(o => o.Reason is IncrementalStepRunReason.Modified or IncrementalStepRunReason.New)
                 .Select(o => o.Value.GetType().GetProperty("HintName")?.GetValue(o.Value)?.ToString() ?? o.Value.ToString())
                 .ToList();
-            return new IncrementalResult(cold, unrelated, notCached, field, regenerated.Count, string.Join(", ", names));
+            var modelsInOutput = result.GeneratedSources.Where(s => names.Contains(s.HintName)).Sum(s => SdkCompilerBuilds.Count(s.SourceText.ToString(), "ContributeDecayEntries("));
+            return new IncrementalResult(cold, unrelated, notCached, field, regenerated.Count, string.Join(", ", names),
+                $"{changedLines.Count} changed lines, {outside} of them outside {target}'s walk order and walk; the output holds {modelsInOutput} models");
         }
 
         private static IEnumerable<(object Value, IncrementalStepRunReason Reason)> Outputs(GeneratorRunResult result, string step)
@@ -522,7 +532,7 @@ namespace WdGen.CompileBenchmarks
             text.AppendLine("|---|---:|---|");
             text.AppendLine($"| The same two runs with step tracking on (tracking records every step's values) | {Ms(Median(incremental.Select(r => r.Cold)))} → {Ms(Median(incremental.Select(r => r.Unrelated)))} | {incremental.Max(r => r.UnrelatedNotCached)} step outputs not Cached/Unchanged after the edit |");
             text.AppendLine($"| First GetTypeByMetadataName on the edited compilation (the TorchSharpReferenced step's lookup, also paid by the compiler) | {Ms(Median(lookup))} | {Percent(Median(lookup) / untracked.Cold.Wall)} of cold |");
-            text.AppendLine($"| After adding a field to one model (tracked) | {Ms(Median(incremental.Select(r => r.Field)))} | {incremental.Max(r => r.Regenerated)} output(s) regenerated ({incremental[0].RegeneratedNames}) |");
+            text.AppendLine($"| After adding a field to one model (tracked) | {Ms(Median(incremental.Select(r => r.Field)))} | {incremental.Max(r => r.Regenerated)} output(s) regenerated ({incremental[0].RegeneratedNames}: {incremental[0].ChangedLines}) |");
             text.AppendLine();
             text.AppendLine($"Load average while measuring (from /proc/loadavg, start → end): {LoadAtStart} → {Load()}. Figures from a busy machine are noisy; compare ratios within one run.");
             text.AppendLine();

@@ -136,12 +136,14 @@ namespace WdGen.CompileBenchmarks
             var reportRun = Compile(compiler with { Prefix = compiler.Prefix.Append("/reportanalyzer").ToArray() }, project, full[^1]);
             CheckFull(variants[^1], reportRun, OutputOf(root, full[^1]), models, full[^1]);
             var breakdown = AnalyzerReport(reportRun.Output);
-            return Report(compiler, sdkAnalyzers, variants, fullRuns, oneLineRuns, repetitions, wdgDiagnostics, warnings, loadAtStart, loadAtEnd, breakdown);
+            (List<Run>[] Runs, string Load)? serverRuns = OperatingSystem.IsLinux() ? MeasureServer(compiler, project, root, variants, full, models, repetitions) : null;
+            return Report(compiler, sdkAnalyzers, variants, fullRuns, oneLineRuns, serverRuns, repetitions, wdgDiagnostics, warnings, loadAtStart, loadAtEnd, breakdown);
         }
 
         private static string Last(List<Run> runs) => $"{runs[^1].Milliseconds:F0} ms ({runs[^1].CpuMilliseconds:F0} ms CPU)";
 
-        private static int Count(string text, string value)
+        /// <summary>How often <paramref name="value"/> occurs in <paramref name="text"/>.</summary>
+        internal static int Count(string text, string value)
         {
             var count = 0;
             for (var at = text.IndexOf(value, StringComparison.Ordinal); at >= 0; at = text.IndexOf(value, at + value.Length, StringComparison.Ordinal))
@@ -412,6 +414,114 @@ namespace WdGen.CompileBenchmarks
             return new Run(stopwatch.Elapsed.TotalMilliseconds, cpu, text);
         }
 
+        /// <summary>
+        /// The same full builds through one compiler server (VBCSCompiler), as a default <c>dotnet build</c> compiles:
+        /// the server process stays up between builds, so its JIT, the loaded analyzers and the metadata it read are
+        /// paid once, not per build. A warm-up build per variant first, then the variants interleaved. CPU time is
+        /// the csc client's plus the server's (its /proc/pid/stat difference around the build); a build the client
+        /// compiled itself (the server unreachable) fails the run instead of being counted.
+        /// </summary>
+        private static (List<Run>[] Runs, string Load) MeasureServer(Compiler compiler, string project, string root, Variant[] variants, string[] full, int models, int repetitions)
+        {
+            var pipe = "wdgen-benchmark-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+            var client = compiler with { Prefix = compiler.Prefix.Concat(new[] { "/shared:" + pipe, "/keepalive:600" }).ToArray() };
+            var runs = variants.Select(_ => new List<Run>()).ToArray();
+            int? server = null;
+            try
+            {
+                Console.WriteLine($"The SDK's compiler through its compiler server (pipe {pipe}), a warm-up build per variant, then {repetitions} repetitions:");
+                var loadAtStart = Load();
+                for (var rep = 0; rep <= repetitions; rep++)
+                {
+                    for (var v = 0; v < variants.Length; v++)
+                    {
+                        File.Delete(OutputOf(root, full[v]));
+                        var run = CompileOnServer(client, project, full[v], pipe, ref server);
+                        CheckFull(variants[v], run, OutputOf(root, full[v]), models, full[v]);
+                        if (rep > 0)
+                        {
+                            runs[v].Add(run);
+                        }
+                    }
+
+                    Console.WriteLine($"  server {(rep == 0 ? "warm-up" : "repetition " + rep)}: " + string.Join(", ", variants.Select((_, v) => $"#{v + 1} {(rep == 0 ? "done" : Last(runs[v]))}")));
+                }
+
+                return (runs, loadAtStart + " → " + Load());
+            }
+            finally
+            {
+                if (server is { } pid)
+                {
+                    try
+                    {
+                        Process.GetProcessById(pid).Kill();
+                    }
+                    catch (ArgumentException)
+                    {
+                        // Already gone.
+                    }
+                }
+            }
+        }
+
+        private static Run CompileOnServer(Compiler client, string project, string responseFile, string pipe, ref int? server)
+        {
+            var before = server is { } known ? ServerCpuMilliseconds(known) : 0;
+            var run = Compile(client, project, responseFile);
+            server ??= FindServer(pipe) ?? throw new InvalidOperationException($"No compiler server with pipe {pipe} is running after csc @{responseFile}: the build did not go through the server.");
+            var serverCpu = ServerCpuMilliseconds(server.Value) - before;
+            if (serverCpu < run.CpuMilliseconds)
+            {
+                throw new InvalidOperationException($"csc @{responseFile} used {run.CpuMilliseconds:F0} ms CPU in the client and {serverCpu:F0} ms in the compiler server: "
+                    + "the client compiled it itself (the server was not reached), which would not measure a server build.");
+            }
+
+            return run with { CpuMilliseconds = run.CpuMilliseconds + serverCpu };
+        }
+
+        private static int? FindServer(string pipe)
+        {
+            foreach (var directory in Directory.EnumerateDirectories("/proc"))
+            {
+                if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+                {
+                    try
+                    {
+                        var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
+                        if (commandLine.Contains("VBCSCompiler", StringComparison.Ordinal) && commandLine.Contains("-pipename:" + pipe, StringComparison.Ordinal))
+                        {
+                            return pid;
+                        }
+                    }
+                    catch (IOException)
+                    {
+                        // The process ended while we looked.
+                    }
+                    catch (UnauthorizedAccessException)
+                    {
+                        // Another user's process.
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>User + system CPU time of a running process, all threads, from /proc/pid/stat (fields 14 and 15).</summary>
+        private static double ServerCpuMilliseconds(int pid)
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat.Substring(stat.LastIndexOf(')') + 2).Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return ticks * 1000.0 / sysconf(SC_CLK_TCK);
+        }
+
+        private const int SC_CLK_TCK = 2;
+
+        [DllImport("libc", SetLastError = true)]
+        private static extern long sysconf(int name);
+
         private static void CheckLoaded(Run run, string responseFile)
         {
             var failure = Failures.FirstOrDefault(id => run.Output.Contains(id, StringComparison.Ordinal));
@@ -488,7 +598,7 @@ namespace WdGen.CompileBenchmarks
             return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
         }
 
-        private static string Report(Compiler compiler, List<string> sdkAnalyzers, Variant[] variants, List<Run>[] full, List<Run>[] oneLine, int repetitions, int wdgDiagnostics, int[] warnings, string loadAtStart, string loadAtEnd, List<(string Kind, string Assembly, double Seconds)> breakdown)
+        private static string Report(Compiler compiler, List<string> sdkAnalyzers, Variant[] variants, List<Run>[] full, List<Run>[] oneLine, (List<Run>[] Runs, string Load)? server, int repetitions, int wdgDiagnostics, int[] warnings, string loadAtStart, string loadAtEnd, List<(string Kind, string Assembly, double Seconds)> breakdown)
         {
             string Ms(double v) => v.ToString("F0", CultureInfo.InvariantCulture) + " ms";
             string Ratio(double v) => v.ToString("F2", CultureInfo.InvariantCulture) + "×";
@@ -541,6 +651,27 @@ namespace WdGen.CompileBenchmarks
                 + "paid again by every cold csc process and once per compiler-server lifetime in a default `dotnet build` (which uses the server). Without each row's own start-up, "
                 + $"generator + analyzers cost {Ratio((wall[last] - startWall[last]) / (wall[0] - startWall[0]))} wall and {Ratio((cpu[last] - startCpu[last]) / (cpu[0] - startCpu[0]))} CPU of the build without WdGen; "
                 + $"the generator alone {Ratio((wall[1] - startWall[1]) / (wall[0] - startWall[0]))} wall and {Ratio((cpu[1] - startCpu[1]) / (cpu[0] - startCpu[0]))} CPU.");
+            if (server is { } warm)
+            {
+                var serverWall = warm.Runs.Select(r => Median(r.Select(x => x.Milliseconds))).ToArray();
+                var serverCpu = warm.Runs.Select(r => Median(r.Select(x => x.CpuMilliseconds))).ToArray();
+                text.AppendLine();
+                text.AppendLine("Through the compiler server, as a default `dotnet build` compiles (`UseSharedCompilation` is on by default): the same response files with "
+                    + "`/shared:<pipe> /keepalive:600`, one VBCSCompiler process for all builds, a checked warm-up build per variant, then "
+                    + $"{repetitions} interleaved repetitions. The server keeps its JIT-compiled code, the analyzer and generator assemblies it loaded and the metadata it read "
+                    + "between builds, so the per-process start-up above is paid once per server lifetime. Wall time is the csc client's, start to exit; CPU time is the client's "
+                    + "plus the server's during the build (its /proc/pid/stat difference); a build the client compiled itself would fail the run. "
+                    + $"Load average: {warm.Load}.");
+                text.AppendLine();
+                text.AppendLine("| Server build | Wall time | Ratio | CPU time | Ratio |");
+                text.AppendLine("|---|---:|---:|---:|---:|");
+                for (var v = 0; v < variants.Length; v++)
+                {
+                    var target = v == variants.Length - 1 ? " (target ≤ 1.10×)" : string.Empty;
+                    text.AppendLine($"| {variants[v].Name} | {Ms(serverWall[v])} | {Ratio(serverWall[v] / serverWall[0])}{target} | {Ms(serverCpu[v])} | {Ratio(serverCpu[v] / serverCpu[0])}{target} |");
+                }
+            }
+
             text.AppendLine();
             text.AppendLine($"Where the time goes, from one more (untimed) build with generator + analyzers and csc's `/reportanalyzer` (per assembly; analyzers run concurrently, "
                 + "so their times can add up to more than the wall time):");

@@ -43,9 +43,15 @@ namespace WdGen.Generator.Model
     /// <summary><c>using Alias = Target;</c>, the target as written without <c>global::</c>.</summary>
     internal sealed record AliasSpec(string Alias, string Target);
 
-    /// <summary>A model to emit: where it goes, its declarations to reopen and its members in walk order.</summary>
+    /// <summary>
+    /// One generated file: the models whose first declaration is in one source file, in declaration order. One output
+    /// per source file, not per model: Roslyn pays a fixed cost for every output on every run, cached or not, so the
+    /// outputs grow with the files a user edits rather than with the models in them.
+    /// </summary>
+    internal sealed record FileSpec(string HintName, string SourceName, EquatableArray<ModelSpec> Models);
+
+    /// <summary>A model to emit: its declarations to reopen and its members in walk order.</summary>
     internal sealed record ModelSpec(
-        string HintName,
         string? Namespace,
         EquatableArray<TypeDeclarationSpec> ContainingTypes,
         TypeDeclarationSpec Type,

@@ -15,9 +15,10 @@ namespace WdGen.Generator.Parsing
     /// </summary>
     internal static class ModelCollector
     {
-        public static ImmutableArray<ModelSpec> Collect(ImmutableArray<SyntaxSpec?> parts, NameScope globalScope, CancellationToken cancellationToken)
+        /// <summary>The models of the compilation, one <see cref="FileSpec"/> per source file that declares one first.</summary>
+        public static ImmutableArray<FileSpec> Collect(ImmutableArray<SyntaxSpec?> parts, NameScope globalScope, CancellationToken cancellationToken)
         {
-            var models = new List<ModelSpec>();
+            var models = new List<(PartSpec First, ModelSpec Model)>();
             foreach (var group in parts.OfType<PartSpec>().GroupBy(p => p.Key, StringComparer.Ordinal))
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -32,15 +33,59 @@ namespace WdGen.Generator.Parsing
                 }
 
                 var first = ordered[0];
-                models.Add(new ModelSpec(
-                    first.Key.Replace('+', '.').Replace('`', '_') + ".g.cs",
+                models.Add((first, new ModelSpec(
                     first.Namespace,
                     first.ContainingTypes,
                     first.Type,
-                    ordered.SelectMany(p => p.Members).ToEquatableArray()));
+                    ordered.SelectMany(p => p.Members).ToEquatableArray())));
             }
 
-            return models.OrderBy(m => m.HintName, StringComparer.Ordinal).ToImmutableArray();
+            var files = models
+                .GroupBy(m => m.First.FilePath, StringComparer.Ordinal)
+                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => (Path: g.Key, Models: g.OrderBy(m => m.First.Position).Select(m => m.Model).ToEquatableArray()))
+                .ToList();
+            var hintNames = HintNames(files.Select(f => f.Path).ToList());
+            return files.Select((f, i) => new FileSpec(hintNames[i], FileName(f.Path), f.Models)).ToImmutableArray();
+        }
+
+        /// <summary>
+        /// <c>Gpt.DecayGroups.g.cs</c> for <c>Models/Gpt.cs</c>: the source file's name, made safe for a hint name. Files
+        /// of the same name in other folders (compared as Roslyn compares hint names, ignoring case) are numbered in path
+        /// order: <c>Gpt.2.DecayGroups.g.cs</c>. The folders themselves are left out, so the names do not depend on where
+        /// the project sits on disk.
+        /// </summary>
+        private static List<string> HintNames(List<string> paths)
+        {
+            var stems = paths.Select(p => SafeStem(FileName(p))).ToList();
+            var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var names = new List<string>();
+            foreach (var stem in stems)
+            {
+                var name = stem;
+                for (var n = 2; !used.Add(name); n++)
+                {
+                    name = stem + "." + n;
+                }
+
+                names.Add(name + ".DecayGroups.g.cs");
+            }
+
+            return names;
+        }
+
+        private static string FileName(string path)
+        {
+            var slash = path.LastIndexOfAny(new[] { '/', '\\' });
+            return path.Substring(slash + 1);
+        }
+
+        private static string SafeStem(string fileName)
+        {
+            var dot = fileName.LastIndexOf('.');
+            var stem = dot > 0 ? fileName.Substring(0, dot) : fileName;
+            var safe = new string(stem.Select(c => c < 128 && (char.IsLetterOrDigit(c) || c is '_' or '-' or '.') ? c : '_').ToArray()).Trim('.');
+            return safe.Length == 0 ? "Source" : safe;
         }
 
         /// <summary>The global usings of WdGen in the compilation, folded into one scope.</summary>

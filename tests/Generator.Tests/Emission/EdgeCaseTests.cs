@@ -71,6 +71,41 @@ namespace WdGen.Generator.Tests.Emission
         }
 
         [Fact]
+        public void Each_source_file_gets_one_output_named_after_it_and_same_named_files_are_numbered()
+        {
+            static string Model(string name) => Usings + "[DecayGroups]\npublic sealed partial class " + name
+                + " : nn.Module<Tensor, Tensor>\n{\n    private readonly Linear fc = nn.Linear(1, 1);\n    public " + name
+                + "() : base(\"" + name + "\") => RegisterComponents();\n    public override Tensor forward(Tensor t) => t;\n}\n";
+
+            var result = GeneratorRunner.Run(TestCompilation.Create(new[]
+            {
+                ("weird name#1.cs", Model("Weird")),
+                ("C/Net.2.cs", Model("NetC")),
+                ("B/net.cs", Model("NetB")),
+                ("A/Net.cs", Model("NetA")),
+                (string.Empty, Model("Unnamed")),
+            }));
+
+            // Hint names are compared ignoring case, so B/net.cs is numbered after A/Net.cs, and C/Net.2.cs after that.
+            var expected = new Dictionary<string, string>
+            {
+                ["Source.DecayGroups.g.cs"] = "Unnamed",
+                ["Net.DecayGroups.g.cs"] = "NetA",
+                ["net.2.DecayGroups.g.cs"] = "NetB",
+                ["Net.2.2.DecayGroups.g.cs"] = "NetC",
+                ["weird_name_1.DecayGroups.g.cs"] = "Weird",
+            };
+            Assert.Equal(expected.Keys.Append("WdGen.TorchSharpBridge.g.cs").OrderBy(k => k, System.StringComparer.Ordinal), result.Sources.Keys.OrderBy(k => k, System.StringComparer.Ordinal));
+            foreach (var (hintName, model) in expected)
+            {
+                Assert.Contains("partial class " + model + " ", result.Sources[hintName]);
+                Assert.Single(result.Sources.Values, text => text.Contains("partial class " + model + " ", System.StringComparison.Ordinal));
+            }
+
+            TestCompilation.AssertClean(result.Output);
+        }
+
+        [Fact]
         public void An_attribute_that_is_only_named_like_WdGens_gets_no_code()
         {
             // The generator matches attribute names the way C# resolves them for WdGen: this file does not import
@@ -104,7 +139,9 @@ namespace WdGen.Generator.Tests.Emission
 
             var result = GeneratorRunner.Run(source);
 
-            Assert.Equal(new[] { "Other.Qualified.g.cs", "WdGen.TorchSharpBridge.g.cs" }, result.Sources.Keys.OrderBy(k => k, System.StringComparer.Ordinal));
+            Assert.Equal(new[] { "Model0.DecayGroups.g.cs", "WdGen.TorchSharpBridge.g.cs" }, result.Sources.Keys.OrderBy(k => k, System.StringComparer.Ordinal));
+            Assert.Contains("partial class Qualified ", result.Sources["Model0.DecayGroups.g.cs"]);
+            Assert.DoesNotContain("Lookalike", result.Sources["Model0.DecayGroups.g.cs"]);
             TestCompilation.AssertClean(result.Output);
         }
 
@@ -143,8 +180,8 @@ namespace WdGen.Generator.Tests.Emission
                 }
                 """;
 
-            var forward = GeneratorRunner.Run(TestCompilation.Create(new[] { ("Alpha.cs", alpha), ("Zebra.cs", zebra) })).Sources["Split.g.cs"];
-            var backward = GeneratorRunner.Run(TestCompilation.Create(new[] { ("Zebra.cs", zebra), ("Alpha.cs", alpha) })).Sources["Split.g.cs"];
+            var forward = GeneratorRunner.Run(TestCompilation.Create(new[] { ("Alpha.cs", alpha), ("Zebra.cs", zebra) })).Sources["Alpha.DecayGroups.g.cs"];
+            var backward = GeneratorRunner.Run(TestCompilation.Create(new[] { ("Zebra.cs", zebra), ("Alpha.cs", alpha) })).Sources["Alpha.DecayGroups.g.cs"];
 
             Assert.Equal(forward, backward);
             Assert.True(forward.IndexOf("\"fromAlpha\"", System.StringComparison.Ordinal) < forward.IndexOf("\"fromZebra\"", System.StringComparison.Ordinal));
@@ -176,9 +213,10 @@ namespace WdGen.Generator.Tests.Emission
             // interface implementation, which re-implements the base model's and hides nothing, so no warning needs
             // silencing either way.
             TestCompilation.AssertClean(result.Output);
-            Assert.DoesNotContain("#pragma", result.Sources["Derived.g.cs"]);
-            Assert.DoesNotContain("#pragma", result.Sources["Base.g.cs"]);
-            Assert.Contains("[global::WdGen.WalkOrder(\"norm\")]", result.Sources["Derived.g.cs"]);
+            var generated = result.Sources["Model0.DecayGroups.g.cs"];
+            Assert.DoesNotContain("#pragma", generated);
+            Assert.Contains("[global::WdGen.WalkOrder(\"shared\")]\npartial class Base ", generated);
+            Assert.Contains("[global::WdGen.WalkOrder(\"norm\")]\npartial class Derived ", generated);
         }
 
         [Theory]
@@ -197,7 +235,7 @@ namespace WdGen.Generator.Tests.Emission
 
             var result = GeneratorRunner.Run(compilation);
 
-            Assert.Contains("Samples.Gpt.g.cs", result.Sources.Keys);
+            Assert.Contains("partial class Gpt ", result.Sources["Source.DecayGroups.g.cs"]);
             TestCompilation.AssertClean(result.Output);
         }
     }

@@ -12,11 +12,11 @@ namespace WdGen.Generator.Tests.Emission
         [Fact]
         public void Gpt_example_from_the_issue()
         {
-            var result = GeneratorRunner.Run(ModelSources.Gpt);
+            var result = GeneratorRunner.Run(TestCompilation.Create(new[] { ("Models/Gpt.cs", ModelSources.Gpt) }));
 
             Assert.Empty(result.Diagnostics);
-            Assert.Equal(new[] { "Samples.Gpt.g.cs", "WdGen.TorchSharpBridge.g.cs" }, result.Sources.Keys.OrderBy(k => k));
-            Snapshot.Verify("Gpt", result.Sources["Samples.Gpt.g.cs"]);
+            Assert.Equal(new[] { "Gpt.DecayGroups.g.cs", "WdGen.TorchSharpBridge.g.cs" }, result.Sources.Keys.OrderBy(k => k, System.StringComparer.Ordinal));
+            Snapshot.Verify("Gpt", result.Sources["Gpt.DecayGroups.g.cs"]);
             TestCompilation.AssertClean(result.Output);
         }
 
@@ -63,10 +63,10 @@ namespace WdGen.Generator.Tests.Emission
                 }
                 """;
 
-            var result = GeneratorRunner.Run(source);
+            var result = GeneratorRunner.Run(TestCompilation.Create(new[] { ("Outer.cs", source) }));
 
             Assert.Empty(result.Diagnostics);
-            Snapshot.Verify("NestedGeneric", result.Sources["Outer.Net_1.g.cs"]);
+            Snapshot.Verify("NestedGeneric", result.Sources["Outer.DecayGroups.g.cs"]);
             TestCompilation.AssertClean(result.Output);
         }
 

@@ -43,12 +43,42 @@ namespace WdGen.Generator.Tests.Incrementality
             }
             """;
 
+        private const string TwoModels = """
+            using TorchSharp;
+            using TorchSharp.Modules;
+            using WdGen;
+            using static TorchSharp.torch;
+
+            namespace Samples
+            {
+                [DecayGroups]
+                public sealed partial class Other : nn.Module<Tensor, Tensor>
+                {
+                    private readonly Linear proj = nn.Linear(2, 2);
+
+                    public Other() : base(nameof(Other)) => RegisterComponents();
+
+                    public override Tensor forward(Tensor input) => input;
+                }
+
+                [DecayGroups]
+                public sealed partial class Small : nn.Module<Tensor, Tensor>
+                {
+                    private readonly Linear fc = nn.Linear(2, 2);
+
+                    public Small() : base(nameof(Small)) => RegisterComponents();
+
+                    public override Tensor forward(Tensor input) => input;
+                }
+            }
+            """;
+
         private static readonly string[] TrackedSteps =
         {
             DecayGroupsGenerator.Steps.TorchSharpReferenced,
             DecayGroupsGenerator.Steps.Parts,
             DecayGroupsGenerator.Steps.GlobalUsings,
-            DecayGroupsGenerator.Steps.Models,
+            DecayGroupsGenerator.Steps.Files,
         };
 
         [Fact]
@@ -86,8 +116,31 @@ namespace WdGen.Generator.Tests.Incrementality
 
             var result = driver.GetRunResult().Results.Single();
             var changed = Changed(result);
-            Assert.Equal(new[] { "Samples.Small.g.cs" }, changed);
-            Assert.Contains("[global::WdGen.WalkOrder(\"fc\", \"extra\")]", result.GeneratedSources.Single(s => s.HintName == "Samples.Small.g.cs").SourceText.ToString());
+            Assert.Equal(new[] { "Model1.DecayGroups.g.cs" }, changed);
+            Assert.Contains("[global::WdGen.WalkOrder(\"fc\", \"extra\")]", result.GeneratedSources.Single(s => s.HintName == "Model1.DecayGroups.g.cs").SourceText.ToString());
+        }
+
+        [Fact]
+        public void Field_edit_in_a_file_of_several_models_changes_only_that_models_lines()
+        {
+            // One output per source file: the edited file's output is produced anew, and in it only the edited
+            // model's walk order and walk differ.
+            var compilation = TestCompilation.Create(new[] { ModelSources.Gpt, TwoModels, Unrelated });
+            var driver = GeneratorRunner.CreateDriver().RunGenerators(compilation);
+            var before = driver.GetRunResult().Results.Single().GeneratedSources.Single(s => s.HintName == "Model1.DecayGroups.g.cs").SourceText.ToString();
+            Assert.Contains("partial class Other ", before);
+            Assert.Contains("partial class Small ", before);
+
+            var edited = Replace(compilation, 1, TwoModels.Replace("private readonly Linear fc = nn.Linear(2, 2);", "private readonly Linear fc = nn.Linear(2, 2);\n        private readonly Linear extra = nn.Linear(2, 2);"));
+            driver = driver.RunGenerators(edited);
+
+            var result = driver.GetRunResult().Results.Single();
+            Assert.Equal(new[] { "Model1.DecayGroups.g.cs" }, Changed(result));
+            var after = result.GeneratedSources.Single(s => s.HintName == "Model1.DecayGroups.g.cs").SourceText.ToString();
+            var changedLines = after.Split('\n').Except(before.Split('\n')).Concat(before.Split('\n').Except(after.Split('\n'))).ToList();
+            Assert.Equal(4, changedLines.Count);
+            Assert.All(changedLines, line => Assert.True(line.Contains("WalkOrder(\"fc\"", StringComparison.Ordinal) || line.Contains("typeof(Small), this.fc", StringComparison.Ordinal), "Changed line outside Small's walk: " + line));
+            Assert.Contains("[global::WdGen.WalkOrder(\"fc\", \"extra\")]\n    partial class Small ", after);
         }
 
         [Fact]
@@ -104,10 +157,10 @@ namespace WdGen.Generator.Tests.Incrementality
             Assert.Empty(Changed(result));
         }
 
-        /// <summary>The hint names of the models whose source the last run produced anew.</summary>
+        /// <summary>The hint names of the files whose source the last run produced anew.</summary>
         private static List<string> Changed(GeneratorRunResult result)
         {
-            var models = Outputs(result, DecayGroupsGenerator.Steps.Models).ToList();
+            var models = Outputs(result, DecayGroupsGenerator.Steps.Files).ToList();
             var changed = models.Where(o => o.Reason is IncrementalStepRunReason.Modified or IncrementalStepRunReason.New).ToList();
             Assert.All(models.Except(changed), o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
             var regenerated = result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs)

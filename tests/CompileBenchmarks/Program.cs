@@ -224,7 +224,8 @@ namespace WdGen.CompileBenchmarks
             var generatorOwn = new List<double>();
             for (var rep = 0; rep < repetitions; rep++)
             {
-                for (var b = 0; b < builds.Length; b++)
+                // Alternating order (ABCD, DCBA, …), so a drift (tiering up, the machine's load) favours no build.
+                foreach (var b in SdkCompilerBuilds.Order(builds.Length, rep + 1))
                 {
                     var result = Compile(sources, builds[b].Generator, builds[b].Analyzers, out var own);
                     wall[b].Add(result.Milliseconds);
@@ -505,7 +506,7 @@ namespace WdGen.CompileBenchmarks
             text.AppendLine("# Compile-time cost of WdGen");
             text.AppendLine();
             text.AppendLine($"Synthetic project: {models} [DecayGroups] models (10 parameter-bearing fields each), {plains} plain classes, {files} files. "
-                + $"Medians of {repetitions} repetitions after a warm-up, the builds interleaved in one process, Roslyn {typeof(CSharpCompilation).Assembly.GetName().Version}, "
+                + $"Medians of {repetitions} repetitions after a warm-up, the builds interleaved in one process in alternating order (ABCD, DCBA, …), Roslyn {typeof(CSharpCompilation).Assembly.GetName().Version}, "
                 + $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription.Trim()}. "
                 + "Each build parses, binds (GetDiagnostics, or CompilationWithAnalyzers.GetAllDiagnosticsAsync with analyzers) and emits to memory. "
                 + "CPU time is the process's, all threads: less sensitive than wall time to other load on a shared machine.");

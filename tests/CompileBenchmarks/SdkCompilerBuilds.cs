@@ -109,7 +109,7 @@ namespace WdGen.CompileBenchmarks
 
             for (var rep = 1; rep <= repetitions; rep++)
             {
-                for (var v = 0; v < variants.Length; v++)
+                foreach (var v in Order(variants.Length, rep))
                 {
                     File.Delete(OutputOf(root, full[v])); // a stale assembly must not pass the generator check
                     var run = Compile(compiler, project, full[v]);
@@ -139,6 +139,10 @@ namespace WdGen.CompileBenchmarks
             (List<Run>[] Runs, string Load)? serverRuns = OperatingSystem.IsLinux() ? MeasureServer(compiler, project, root, variants, full, models, repetitions) : null;
             return Report(compiler, sdkAnalyzers, variants, fullRuns, oneLineRuns, serverRuns, repetitions, wdgDiagnostics, warnings, loadAtStart, loadAtEnd, breakdown);
         }
+
+        /// <summary>The variants in order in odd repetitions and in reverse in even ones (ABC, CBA, …): a linear drift cancels out.</summary>
+        internal static IEnumerable<int> Order(int count, int repetition)
+            => repetition % 2 != 0 ? Enumerable.Range(0, count) : Enumerable.Range(0, count).Reverse();
 
         private static string Last(List<Run> runs) => $"{runs[^1].Milliseconds:F0} ms ({runs[^1].CpuMilliseconds:F0} ms CPU)";
 
@@ -431,9 +435,11 @@ namespace WdGen.CompileBenchmarks
             {
                 Console.WriteLine($"The SDK's compiler through its compiler server (pipe {pipe}), a warm-up build per variant, then {repetitions} repetitions:");
                 var loadAtStart = Load();
-                for (var rep = 0; rep <= repetitions; rep++)
+                // Two warm-up rounds: the server's code keeps tiering up over its first builds. Then the order
+                // alternates (ABC, CBA, …), so a drift that is left (or a change in the machine's load) favours no variant.
+                for (var rep = -1; rep <= repetitions; rep++)
                 {
-                    for (var v = 0; v < variants.Length; v++)
+                    foreach (var v in Order(variants.Length, rep))
                     {
                         File.Delete(OutputOf(root, full[v]));
                         var run = CompileOnServer(client, project, full[v], pipe, ref server);
@@ -444,7 +450,7 @@ namespace WdGen.CompileBenchmarks
                         }
                     }
 
-                    Console.WriteLine($"  server {(rep == 0 ? "warm-up" : "repetition " + rep)}: " + string.Join(", ", variants.Select((_, v) => $"#{v + 1} {(rep == 0 ? "done" : Last(runs[v]))}")));
+                    Console.WriteLine($"  server {(rep <= 0 ? "warm-up" : "repetition " + rep)}: " + string.Join(", ", variants.Select((_, v) => $"#{v + 1} {(rep <= 0 ? "done" : Last(runs[v]))}")));
                 }
 
                 return (runs, loadAtStart + " → " + Load());
@@ -614,7 +620,7 @@ namespace WdGen.CompileBenchmarks
                 + "(MSBuild's Compile target with `ProvideCommandLineArgs=true`, `SkipCompilerExecution=true`). Each build is one cold csc process "
                 + "(`" + string.Join(" ", compiler.Prefix.Prepend(Path.GetFileName(compiler.FileName))) + " @response-file`, no compiler server, `/shared` not passed), as `dotnet build -p:UseSharedCompilation=false` runs it: "
                 + "parse, generators, one binding of all method bodies with the analyzers fed from the compilation's event queue, emit of the assembly, its reference assembly and its PDB. "
-                + $"Medians of {repetitions} repetitions after a warm-up (the one-line builds), the builds interleaved. Wall time is from process start to exit; CPU time is the child's user + system time, "
+                + $"Medians of {repetitions} repetitions after a warm-up (the one-line builds), the builds interleaved in alternating order (ABC, CBA, …). Wall time is from process start to exit; CPU time is the child's user + system time, "
                 + "all threads, from getrusage(RUSAGE_CHILDREN) differences around each run.");
             text.AppendLine();
             text.AppendLine("The baseline is not a compiler without analyzers: the SDK already passes its default analyzers and the targeting pack's generators, so the analyzer driver's floor "
@@ -657,8 +663,8 @@ namespace WdGen.CompileBenchmarks
                 var serverCpu = warm.Runs.Select(r => Median(r.Select(x => x.CpuMilliseconds))).ToArray();
                 text.AppendLine();
                 text.AppendLine("Through the compiler server, as a default `dotnet build` compiles (`UseSharedCompilation` is on by default): the same response files with "
-                    + "`/shared:<pipe> /keepalive:600`, one VBCSCompiler process for all builds, a checked warm-up build per variant, then "
-                    + $"{repetitions} interleaved repetitions. The server keeps its JIT-compiled code, the analyzer and generator assemblies it loaded and the metadata it read "
+                    + "`/shared:<pipe> /keepalive:600`, one VBCSCompiler process for all builds, two rounds of checked warm-up builds, then "
+                    + $"{repetitions} interleaved repetitions in alternating order (ABC, CBA, …: the server's code keeps tiering up over its first builds, and a drift left over favours no variant). The server keeps its JIT-compiled code, the analyzer and generator assemblies it loaded and the metadata it read "
                     + "between builds, so the per-process start-up above is paid once per server lifetime. Wall time is the csc client's, start to exit; CPU time is the client's "
                     + "plus the server's during the build (its /proc/pid/stat difference); a build the client compiled itself would fail the run. "
                     + $"Load average: {warm.Load}.");

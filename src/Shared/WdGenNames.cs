@@ -8,7 +8,6 @@ namespace WdGen
         public const string DecayAttribute = "WdGen.DecayAttribute";
         public const string NoDecayAttribute = "WdGen.NoDecayAttribute";
         public const string LayerRoleAttribute = "WdGen.LayerRoleAttribute";
-        public const string ContributorInterface = "WdGen.IDecayGroupsContributor`1";
         public const string IncludeBiases = "IncludeBiases";
     }
 }

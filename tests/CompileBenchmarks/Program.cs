@@ -477,9 +477,11 @@ namespace WdGen.CompileBenchmarks
             // One output per source file: the edited file's output holds its other models too. Which of its lines differ?
             var changedLines = result.GeneratedSources
                 .Where(s => !before.TryGetValue(s.HintName, out var old) || old != s.SourceText.ToString())
-                .SelectMany(s => s.SourceText.ToString().Split('\n').Except((before.TryGetValue(s.HintName, out var old) ? old : string.Empty).Split('\n')))
+                .SelectMany(s => ChangedLines(before.TryGetValue(s.HintName, out var old) ? old : string.Empty, s.SourceText.ToString()))
                 .ToList();
-            var outside = changedLines.Count(l => !l.Contains("typeof(" + target + ")", StringComparison.Ordinal) && !l.Contains("\"extra\"", StringComparison.Ordinal));
+
+            // Only the edited model's lines name the new field: its [WalkOrder] and the line that reads its members.
+            var outside = changedLines.Count(l => !l.Contains("extra", StringComparison.Ordinal));
             var regenerated = result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs)
                 .Where(o => o.Reason is IncrementalStepRunReason.Modified or IncrementalStepRunReason.New)
                 .ToList();
@@ -487,9 +489,18 @@ namespace WdGen.CompileBenchmarks
                 .Where(o => o.Reason is IncrementalStepRunReason.Modified or IncrementalStepRunReason.New)
                 .Select(o => o.Value.GetType().GetProperty("HintName")?.GetValue(o.Value)?.ToString() ?? o.Value.ToString())
                 .ToList();
-            var modelsInOutput = result.GeneratedSources.Where(s => names.Contains(s.HintName)).Sum(s => SdkCompilerBuilds.Count(s.SourceText.ToString(), "ContributeDecayEntries("));
+            var modelsInOutput = result.GeneratedSources.Where(s => names.Contains(s.HintName)).Sum(s => SdkCompilerBuilds.Count(s.SourceText.ToString(), ".ReadMembers()"));
             return new IncrementalResult(cold, unrelated, notCached, field, regenerated.Count, string.Join(", ", names),
-                $"{changedLines.Count} changed lines, {outside} of them outside {target}'s walk order and walk; the output holds {modelsInOutput} models");
+                $"{changedLines.Count} changed lines, {outside} of them outside {target}'s walk order and member list; the output holds {modelsInOutput} models");
+        }
+
+        /// <summary>The lines of <paramref name="after"/> that differ from <paramref name="before"/>: position by position when
+        /// the line count is unchanged (as after a field edit), otherwise those not found in it at all.</summary>
+        private static IEnumerable<string> ChangedLines(string before, string after)
+        {
+            var old = before.Split('\n');
+            var lines = after.Split('\n');
+            return lines.Length == old.Length ? lines.Where((line, i) => line != old[i]) : lines.Except(old);
         }
 
         private static IEnumerable<(object Value, IncrementalStepRunReason Reason)> Outputs(GeneratorRunResult result, string step)

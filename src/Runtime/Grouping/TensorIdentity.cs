@@ -65,16 +65,4 @@ namespace WdGen
         /// <summary>Whether the parameter is trainable.</summary>
         bool RequiresGrad(T parameter);
     }
-
-    /// <summary>
-    /// Implemented by generated code on every <c>[DecayGroups]</c> module: adds the module's parameters to a
-    /// builder in declaration order, so a parent model walks a nested model through its own generated code.
-    /// </summary>
-    /// <typeparam name="T">The parameter type.</typeparam>
-    public interface IDecayGroupsContributor<T>
-        where T : class
-    {
-        /// <summary>Adds this module's parameters under <paramref name="prefix"/> (empty or ending in a dot).</summary>
-        void ContributeDecayEntries(DecayGroupsBuilder<T> builder, string prefix, DecayContext context);
-    }
 }

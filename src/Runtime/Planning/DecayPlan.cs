@@ -128,8 +128,9 @@ namespace WdGen
         public static DecayPlanMember Value(string name, string staticType, DecayRule? rule = null) => new(name, staticType, DecayPlanMemberKind.Value, rule);
 
         /// <summary>
-        /// The member's value in <paramref name="model"/>: from <paramref name="values"/>, which the generated walk read in
-        /// <c>[WalkOrder]</c> order, or through reflection for a base-class field. Called by the generated walk.
+        /// The member's value in <paramref name="model"/>: from <paramref name="values"/>, which the model's generated
+        /// <see cref="IDecayGroupsModel.ReadMembers"/> read in <c>[WalkOrder]</c> order, or through reflection for a
+        /// base-class field. Called by the walk that WdGen generates into each TorchSharp project.
         /// </summary>
         /// <exception cref="InvalidOperationException">The member was made by hand, not read from a generated model.</exception>
         [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
@@ -193,6 +194,8 @@ namespace WdGen
     public sealed class DecayPlan
     {
         private static readonly ConcurrentDictionary<Type, DecayPlan> Plans = new();
+        private static readonly ConcurrentDictionary<Type, DecayPlan> PlansByRunTimeType = new();
+
         /// <summary>Creates the plan of <paramref name="model"/> (its name as written in C#, e.g. <c>Net&lt;T&gt;</c>).</summary>
         public DecayPlan(string model, params DecayPlanMember[] members)
             : this(model, null, members)
@@ -230,6 +233,22 @@ namespace WdGen
                 ModelMembers.Display(type),
                 type.GetCustomAttribute<LayerRoleAttribute>(inherit: true)?.Role,
                 ModelMembers.Read(type).ToArray()));
+        }
+
+        /// <summary>
+        /// The plan that the values of <paramref name="model"/>'s <see cref="IDecayGroupsModel.ReadMembers"/> follow: the
+        /// plan of the class whose generated code implements it. That is the model's own class, or for a class derived
+        /// from a model without generated code of its own, the nearest base class that has it. Looked up once per type.
+        /// </summary>
+        public static DecayPlan OfModel(IDecayGroupsModel model)
+        {
+            if (model is null)
+            {
+                throw new ArgumentNullException(nameof(model));
+            }
+
+            return PlansByRunTimeType.GetOrAdd(model.GetType(), static type =>
+                Of(type.GetInterfaceMap(typeof(IDecayGroupsModel)).TargetMethods[0].DeclaringType ?? type));
         }
 
         /// <summary>The plan of <typeparamref name="TModel"/>: see <see cref="Of(Type)"/>.</summary>

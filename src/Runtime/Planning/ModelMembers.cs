@@ -117,7 +117,7 @@ namespace WdGen
                 };
             }
 
-            return type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IDecayGroupsContributor<>))
+            return typeof(IDecayGroupsModel).IsAssignableFrom(type)
                 ? DecayPlanMemberKind.DecayGroupsModule
                 : DecayPlanMemberKind.Module;
         }

@@ -131,6 +131,12 @@ namespace WdGen.Generator.Tests.Behaviour
                     public DerivedModel() => RegisterComponents();
                 }
 
+                // A class derived from a model, with no WdGen code of its own: the nearest generated base's code reads it.
+                public sealed class PlainDerived : BaseModel
+                {
+                    public PlainDerived() => RegisterComponents();
+                }
+
                 [DecayGroups]
                 public sealed partial class Late : nn.Module<Tensor, Tensor>
                 {
@@ -245,6 +251,17 @@ namespace WdGen.Generator.Tests.Behaviour
             Assert.Equal("DerivedModel", Assembly.Plan("Shapes.DerivedModel").Model);
             Assert.Equal("BaseModel", Assembly.Plan("Shapes.BaseModel").Model);
             Assert.Equal(new[] { "shared", "second" }, Assembly.Plan("Shapes.BaseModel").Members.Select(m => m.Name));
+        }
+
+        [Fact]
+        public void A_class_derived_from_a_model_without_code_of_its_own_is_walked_by_its_generated_base()
+        {
+            var model = Assembly.Create("Shapes.PlainDerived");
+            var groups = UserAssembly.Groups(model);
+
+            Assert.Equal(new[] { "shared.weight", "shared.bias", "second.weight", "second.bias" }, groups.Entries.Select(e => e.Name));
+            Assert.Equal(2, groups["shared.weight"].Scale);
+            Assert.Equal("BaseModel", DecayPlan.OfModel((IDecayGroupsModel)model).Model);
         }
 
         [Fact]

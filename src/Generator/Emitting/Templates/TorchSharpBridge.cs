@@ -15,7 +15,7 @@ namespace WdGen
         /// <c>named_parameters()</c>; frozen parameters are left out unless <paramref name="includeFrozen"/>.
         /// </summary>
         public static global::WdGen.DecayGroups<global::TorchSharp.Modules.Parameter> GetDecayGroups(
-            this global::WdGen.IDecayGroupsContributor<global::TorchSharp.Modules.Parameter> model,
+            this global::WdGen.IDecayGroupsModel model,
             bool includeFrozen = false)
         {
             if (model is null)
@@ -34,24 +34,23 @@ namespace WdGen
                     builder.Model + " is not a TorchSharp module (WDG007): derive it from torch.nn.Module or remove [DecayGroups].");
             }
 
-            model.ContributeDecayEntries(builder, string.Empty, global::WdGen.DecayContext.Root);
+            Walk(builder, string.Empty, global::WdGen.DecayContext.Root, model);
             return builder.Build(module.named_parameters());
         }
 
         /// <summary>
-        /// Adds the members of the generated model <paramref name="declaringType"/> in its plan's order: its own from
-        /// <paramref name="values"/> (read by the generated code, in <c>[WalkOrder]</c> order), its base classes'
-        /// fields through reflection. Each member enters the walk with its WdGen attribute in force.
+        /// Adds the members of a generated model in its plan's order: those its generated code declares from
+        /// <see cref="global::WdGen.IDecayGroupsModel.ReadMembers"/> (read in <c>[WalkOrder]</c> order), its base
+        /// classes' fields through reflection. Each member enters the walk with its WdGen attribute in force.
         /// </summary>
-        public static void Walk(
+        private static void Walk(
             global::WdGen.DecayGroupsBuilder<global::TorchSharp.Modules.Parameter> builder,
             string prefix,
             global::WdGen.DecayContext context,
-            object model,
-            global::System.Type declaringType,
-            params object?[] values)
+            global::WdGen.IDecayGroupsModel model)
         {
-            var plan = global::WdGen.DecayPlan.Of(declaringType);
+            var plan = global::WdGen.DecayPlan.OfModel(model);
+            var values = model.ReadMembers();
             var owner = model.GetType();
             context = context.EnterModule(owner);
             foreach (var member in plan.Members)
@@ -88,9 +87,9 @@ namespace WdGen
             global::TorchSharp.torch.nn.Module module,
             global::WdGen.DecayContext context)
         {
-            if (module is global::WdGen.IDecayGroupsContributor<global::TorchSharp.Modules.Parameter> model)
+            if (module is global::WdGen.IDecayGroupsModel model)
             {
-                model.ContributeDecayEntries(builder, prefix + name + ".", context);
+                Walk(builder, prefix + name + ".", context, model);
                 return;
             }
 

@@ -13,6 +13,8 @@ using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
 using WdGen.Generator;
 
+using static WdGen.CompileBenchmarks.Statistics;
+
 namespace WdGen.CompileBenchmarks
 {
     /// <summary>
@@ -116,15 +118,21 @@ namespace WdGen.CompileBenchmarks
 
         private static int Main(string[] args)
         {
-            // Positional: [incremental] repetitions models plains files. Switches: --csc N (csc repetitions, 0 skips), --csc-only.
+            // Positional: [incremental] repetitions models plains files. Switches: --csc N (csc repetitions, 0 skips),
+            // --server N (compiler-server repetitions, default as many as csc), --csc-only.
             var positional = new List<string>();
             int? cscRepetitions = null;
+            int? serverRepetitions = null;
             var cscOnly = false;
             for (var i = 0; i < args.Length; i++)
             {
                 if (args[i] == "--csc" && i + 1 < args.Length)
                 {
                     cscRepetitions = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                }
+                else if (args[i] == "--server" && i + 1 < args.Length)
+                {
+                    serverRepetitions = int.Parse(args[++i], CultureInfo.InvariantCulture);
                 }
                 else if (args[i] == "--csc-only")
                 {
@@ -178,7 +186,7 @@ namespace WdGen.CompileBenchmarks
                 Console.WriteLine($"The SDK's compiler (csc), {csc} repetitions after a warm-up:");
                 try
                 {
-                    sdkCompiler = SdkCompilerBuilds.Measure(sources, models, csc);
+                    sdkCompiler = SdkCompilerBuilds.Measure(sources, models, csc, serverRepetitions ?? csc);
                 }
                 catch (InvalidOperationException e)
                 {
@@ -509,7 +517,6 @@ namespace WdGen.CompileBenchmarks
         private static string Report(int models, int plains, int files, int repetitions, string[] builds, List<double>[] wall, List<double>[] cpu, List<double> generatorOwn, UntrackedResult untracked, List<IncrementalResult> incremental)
         {
             string Ms(double v) => v.ToString(v < 10 ? "F2" : "F0", CultureInfo.InvariantCulture) + " ms";
-            string Ratio(double v) => v.ToString("F2", CultureInfo.InvariantCulture) + "×";
             string Percent(double v) => (v * 100).ToString("F1", CultureInfo.InvariantCulture) + "%";
             var wallBasis = Median(wall[0]);
             var cpuBasis = Median(cpu[0]);
@@ -522,16 +529,16 @@ namespace WdGen.CompileBenchmarks
                 + "Each build parses, binds (GetDiagnostics, or CompilationWithAnalyzers.GetAllDiagnosticsAsync with analyzers) and emits to memory. "
                 + "CPU time is the process's, all threads: less sensitive than wall time to other load on a shared machine.");
             text.AppendLine();
-            text.AppendLine("| Build | Wall time | Ratio | CPU time | Ratio |");
-            text.AppendLine("|---|---:|---:|---:|---:|");
+            text.AppendLine("| Build | Wall time | Ratio | CPU time | Ratio | CPU ratio paired by repetition: median (quartiles) |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|");
             for (var b = 0; b < builds.Length; b++)
             {
                 var target = b == builds.Length - 1 ? " (target ≤ 1.10×)" : string.Empty;
-                text.AppendLine($"| {builds[b]} | {Ms(Median(wall[b]))} | {Ratio(Median(wall[b]) / wallBasis)}{target} | {Ms(Median(cpu[b]))} | {Ratio(Median(cpu[b]) / cpuBasis)}{target} |");
+                text.AppendLine($"| {builds[b]} | {Ms(Median(wall[b]))} | {Ratio(Median(wall[b]) / wallBasis)}{target} | {Ms(Median(cpu[b]))} | {Ratio(Median(cpu[b]) / cpuBasis)}{target} | {PairedRatio(cpu[b], cpu[0])} |");
             }
 
-            text.AppendLine($"| Generated source / user source | {GeneratedKiB} KiB / {SourceKiB} KiB | {((double)GeneratedKiB / SourceKiB).ToString("F1", CultureInfo.InvariantCulture)}× | | |");
-            text.AppendLine($"| Generator's own time (GetTimingInfo, cold) | {Ms(Median(generatorOwn))} | {Ratio(Median(generatorOwn) / wallBasis)} | | |");
+            text.AppendLine($"| Generated source / user source | {GeneratedKiB} KiB / {SourceKiB} KiB | {((double)GeneratedKiB / SourceKiB).ToString("F1", CultureInfo.InvariantCulture)}× | | | |");
+            text.AppendLine($"| Generator's own time (GetTimingInfo, cold) | {Ms(Median(generatorOwn))} | {Ratio(Median(generatorOwn) / wallBasis)} | | | |");
             text.AppendLine();
             text.AppendLine("The analyzer driver's floor (second row) is paid by any analyzer, and a real SDK build already pays it for the SDK's "
                 + "own analyzers. WdGen's analyzers above that floor, in CPU time: "
@@ -549,20 +556,8 @@ namespace WdGen.CompileBenchmarks
             text.AppendLine($"Load average while measuring (from /proc/loadavg, start → end): {LoadAtStart} → {Load()}. Figures from a busy machine are noisy; compare ratios within one run.");
             text.AppendLine();
             text.AppendLine("Reproduce: `dotnet run -c Release --project tests/CompileBenchmarks` (arguments: repetitions, models, plain classes, files; "
-                + "`-- incremental [runs]` for the untracked incremental table alone; `--csc N`, `--csc-only`: see the next section).");
+                + "`-- incremental [runs]` for the untracked incremental table alone; `--csc N`, `--server N`, `--csc-only`: see the next section).");
             return text.ToString();
-        }
-
-        private static double Quantile(IEnumerable<double> values, double q)
-        {
-            var sorted = values.OrderBy(v => v).ToList();
-            return sorted[(int)Math.Min(sorted.Count - 1, Math.Round(q * (sorted.Count - 1)))];
-        }
-
-        private static double Median(IEnumerable<double> values)
-        {
-            var sorted = values.OrderBy(v => v).ToList();
-            return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
         }
 
         /// <summary>tests/CompileBenchmarks, found upwards from the binaries (next to WdGen.sln).</summary>

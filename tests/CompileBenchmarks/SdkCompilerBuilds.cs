@@ -12,6 +12,8 @@ using System.Security;
 using System.Text;
 using System.Threading.Tasks;
 
+using static WdGen.CompileBenchmarks.Statistics;
+
 namespace WdGen.CompileBenchmarks
 {
     /// <summary>
@@ -40,7 +42,7 @@ namespace WdGen.CompileBenchmarks
         private sealed record Run(double Milliseconds, double CpuMilliseconds, string Output);
 
         /// <summary>Builds, checks and times the three variants; returns the markdown section for results.md.</summary>
-        public static string Measure(List<(string Path, string Text)> sources, int models, int repetitions)
+        public static string Measure(List<(string Path, string Text)> sources, int models, int repetitions, int serverRepetitions)
         {
             var root = Path.Combine(Path.GetTempPath(), "wdgen-compile-benchmarks", "csc");
             if (Directory.Exists(root))
@@ -136,8 +138,8 @@ namespace WdGen.CompileBenchmarks
             var reportRun = Compile(compiler with { Prefix = compiler.Prefix.Append("/reportanalyzer").ToArray() }, project, full[^1]);
             CheckFull(variants[^1], reportRun, OutputOf(root, full[^1]), models, full[^1]);
             var breakdown = AnalyzerReport(reportRun.Output);
-            (List<Run>[] Runs, string Load)? serverRuns = OperatingSystem.IsLinux() ? MeasureServer(compiler, project, root, variants, full, models, repetitions) : null;
-            return Report(compiler, sdkAnalyzers, variants, fullRuns, oneLineRuns, serverRuns, repetitions, wdgDiagnostics, warnings, loadAtStart, loadAtEnd, breakdown);
+            (List<Run>[] Runs, string Load)? serverRuns = OperatingSystem.IsLinux() ? MeasureServer(compiler, project, root, variants, full, models, serverRepetitions) : null;
+            return Report(compiler, sdkAnalyzers, variants, fullRuns, oneLineRuns, serverRuns, repetitions, serverRepetitions, wdgDiagnostics, warnings, loadAtStart, loadAtEnd, breakdown);
         }
 
         /// <summary>The variants in order in odd repetitions and in reverse in even ones (ABC, CBA, …): a linear drift cancels out.</summary>
@@ -598,16 +600,11 @@ namespace WdGen.CompileBenchmarks
             return result;
         }
 
-        private static double Median(IEnumerable<double> values)
-        {
-            var sorted = values.OrderBy(v => v).ToList();
-            return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-        }
+        private static List<double> Cpu(List<Run> runs) => runs.Select(r => r.CpuMilliseconds).ToList();
 
-        private static string Report(Compiler compiler, List<string> sdkAnalyzers, Variant[] variants, List<Run>[] full, List<Run>[] oneLine, (List<Run>[] Runs, string Load)? server, int repetitions, int wdgDiagnostics, int[] warnings, string loadAtStart, string loadAtEnd, List<(string Kind, string Assembly, double Seconds)> breakdown)
+        private static string Report(Compiler compiler, List<string> sdkAnalyzers, Variant[] variants, List<Run>[] full, List<Run>[] oneLine, (List<Run>[] Runs, string Load)? server, int repetitions, int serverRepetitions, int wdgDiagnostics, int[] warnings, string loadAtStart, string loadAtEnd, List<(string Kind, string Assembly, double Seconds)> breakdown)
         {
             string Ms(double v) => v.ToString("F0", CultureInfo.InvariantCulture) + " ms";
-            string Ratio(double v) => v.ToString("F2", CultureInfo.InvariantCulture) + "×";
             var wall = full.Select(r => Median(r.Select(x => x.Milliseconds))).ToArray();
             var cpu = full.Select(r => Median(r.Select(x => x.CpuMilliseconds))).ToArray();
             var startWall = oneLine.Select(r => Median(r.Select(x => x.Milliseconds))).ToArray();
@@ -637,17 +634,17 @@ namespace WdGen.CompileBenchmarks
                 + $"({string.Join(", ", Failures)}), the generated `WdGen.TorchSharpDecayGroups` and one generated `ReadMembers` per model present exactly "
                 + $"when the generator is passed, and WDG diagnostics reported exactly when the analyzers are ({wdgDiagnostics} WDG diagnostics; compiler output: {warnings[0]} warnings without WdGen, {warnings[^1]} with generator + analyzers).");
             text.AppendLine();
-            text.AppendLine("| csc build | Wall time | Ratio | CPU time | Ratio |");
-            text.AppendLine("|---|---:|---:|---:|---:|");
+            text.AppendLine("| csc build | Wall time | Ratio | CPU time | Ratio | CPU ratio paired by repetition: median (quartiles) |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|");
             for (var v = 0; v < variants.Length; v++)
             {
                 var target = v == variants.Length - 1 ? " (target ≤ 1.10×)" : string.Empty;
-                text.AppendLine($"| {variants[v].Name} | {Ms(wall[v])} | {Ratio(wall[v] / wall[0])}{target} | {Ms(cpu[v])} | {Ratio(cpu[v] / cpu[0])}{target} |");
+                text.AppendLine($"| {variants[v].Name} | {Ms(wall[v])} | {Ratio(wall[v] / wall[0])}{target} | {Ms(cpu[v])} | {Ratio(cpu[v] / cpu[0])}{target} | {PairedRatio(Cpu(full[v]), Cpu(full[0]))} |");
             }
 
             for (var v = 0; v < variants.Length; v++)
             {
-                text.AppendLine($"| Start-up: a one-line file instead of the project, {variants[v].ShortName} | {Ms(startWall[v])} | {Ratio(startWall[v] / wall[0])} | {Ms(startCpu[v])} | {Ratio(startCpu[v] / cpu[0])} |");
+                text.AppendLine($"| Start-up: a one-line file instead of the project, {variants[v].ShortName} | {Ms(startWall[v])} | {Ratio(startWall[v] / wall[0])} | {Ms(startCpu[v])} | {Ratio(startCpu[v] / cpu[0])} | |");
             }
 
             var last = variants.Length - 1;
@@ -664,17 +661,17 @@ namespace WdGen.CompileBenchmarks
                 text.AppendLine();
                 text.AppendLine("Through the compiler server, as a default `dotnet build` compiles (`UseSharedCompilation` is on by default): the same response files with "
                     + "`/shared:<pipe> /keepalive:600`, one VBCSCompiler process for all builds, two rounds of checked warm-up builds, then "
-                    + $"{repetitions} interleaved repetitions in alternating order (ABC, CBA, …: the server's code keeps tiering up over its first builds, and a drift left over favours no variant). The server keeps its JIT-compiled code, the analyzer and generator assemblies it loaded and the metadata it read "
+                    + $"{serverRepetitions} interleaved repetitions in alternating order (ABC, CBA, …: the server's code keeps tiering up over its first builds, and a drift left over favours no variant). The server keeps its JIT-compiled code, the analyzer and generator assemblies it loaded and the metadata it read "
                     + "between builds, so the per-process start-up above is paid once per server lifetime. Wall time is the csc client's, start to exit; CPU time is the client's "
                     + "plus the server's during the build (its /proc/pid/stat difference); a build the client compiled itself would fail the run. "
                     + $"Load average: {warm.Load}.");
                 text.AppendLine();
-                text.AppendLine("| Server build | Wall time | Ratio | CPU time | Ratio |");
-                text.AppendLine("|---|---:|---:|---:|---:|");
+                text.AppendLine("| Server build | Wall time | Ratio | CPU time | Ratio | CPU ratio paired by repetition: median (quartiles) |");
+                text.AppendLine("|---|---:|---:|---:|---:|---:|");
                 for (var v = 0; v < variants.Length; v++)
                 {
                     var target = v == variants.Length - 1 ? " (target ≤ 1.10×)" : string.Empty;
-                    text.AppendLine($"| {variants[v].Name} | {Ms(serverWall[v])} | {Ratio(serverWall[v] / serverWall[0])}{target} | {Ms(serverCpu[v])} | {Ratio(serverCpu[v] / serverCpu[0])}{target} |");
+                    text.AppendLine($"| {variants[v].Name} | {Ms(serverWall[v])} | {Ratio(serverWall[v] / serverWall[0])}{target} | {Ms(serverCpu[v])} | {Ratio(serverCpu[v] / serverCpu[0])}{target} | {PairedRatio(Cpu(warm.Runs[v]), Cpu(warm.Runs[0]))} |");
                 }
             }
 
@@ -693,7 +690,7 @@ namespace WdGen.CompileBenchmarks
             text.AppendLine();
             text.AppendLine($"Load average while measuring (start → end of the timed runs): {loadAtStart} → {loadAtEnd}. Figures from a busy machine are noisy; compare ratios within one run.");
             text.AppendLine();
-            text.AppendLine("Reproduce: `dotnet run -c Release --project tests/CompileBenchmarks -- [repetitions] --csc N` (N csc repetitions, default the smaller of the repetitions and 3; 0 skips this section; "
+            text.AppendLine("Reproduce: `dotnet run -c Release --project tests/CompileBenchmarks -- [repetitions] --csc N --server M` (N csc repetitions, default the smaller of the repetitions and 3, 0 skips this section; M compiler-server repetitions, default N; "
                 + "`--csc-only` skips the in-process builds and keeps their section of this file).");
             return text.ToString();
         }

@@ -93,8 +93,8 @@ namespace WdGen.Analyzers
                     "'" + type.Name + "' " + why + " but " + (SymbolEqualityComparer.Default.Equals(notPartial, type) ? "is not partial" : "its containing type '" + notPartial.Name + "' is not partial") + ": the generator cannot add its walk, so GetDecayGroups() is not available; declare it partial"));
             }
 
-            if (isModule && !api.IsTorchSharpType(type) && ModelInspector.Layer(type) is null && ModelInspector.LayerRole(type) is null
-                && type.Name.EndsWith("Norm", StringComparison.OrdinalIgnoreCase))
+            if (isModule && type.Name.EndsWith("Norm", StringComparison.OrdinalIgnoreCase)
+                && !api.IsTorchSharpType(type) && ModelInspector.Layer(type) is null && ModelInspector.LayerRole(type) is null)
             {
                 context.ReportDiagnostic(Diagnostic.Create(
                     DiagnosticDescriptors.WDG010,
@@ -106,15 +106,19 @@ namespace WdGen.Analyzers
 
         private static void AnalyzeMember(SymbolAnalysisContext context, TorchSharpApi api, INamedTypeSymbol type, bool isModule, ISymbol member, ITypeSymbol memberType)
         {
-            var location = member.Locations.FirstOrDefault(l => l.IsInSource);
-            if (location is null)
+            var decay = ModelFacts.FindAttribute(member, WdGenNames.DecayAttribute);
+            var noDecay = ModelFacts.FindAttribute(member, WdGenNames.NoDecayAttribute);
+            var attribute = decay ?? noDecay;
+            var holds = !isModule || member.IsStatic ? null : api.IsParameter(memberType) ? "Parameter" : api.IsModule(memberType) ? "module" : null;
+            var autoProperty = holds is not null && member is IPropertySymbol property && IsAutoProperty(type, property);
+            var unmarkedParameter = holds == "Parameter" && member is IFieldSymbol && attribute is null && ModelInspector.LayerRole(type) is null;
+
+            // Symbol.Locations allocates on every call: it is read only for a member with something to report.
+            if ((attribute is null && !autoProperty && !unmarkedParameter) || member.Locations.FirstOrDefault(l => l.IsInSource) is not { } location)
             {
                 return;
             }
 
-            var decay = ModelFacts.FindAttribute(member, WdGenNames.DecayAttribute);
-            var noDecay = ModelFacts.FindAttribute(member, WdGenNames.NoDecayAttribute);
-            var attribute = decay ?? noDecay;
             if (attribute is not null)
             {
                 var shown = decay is not null ? "[Decay]" : "[NoDecay]";
@@ -142,18 +146,12 @@ namespace WdGen.Analyzers
                 }
             }
 
-            if (!isModule || member.IsStatic)
-            {
-                return;
-            }
-
-            var holds = api.IsParameter(memberType) ? "Parameter" : api.IsModule(memberType) ? "module" : null;
-            if (member is IPropertySymbol property && holds is not null && IsAutoProperty(type, property))
+            if (autoProperty)
             {
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WDG008, location, member.Name, holds));
             }
 
-            if (member is IFieldSymbol && attribute is null && api.IsParameter(memberType) && ModelInspector.LayerRole(type) is null)
+            if (unmarkedParameter)
             {
                 context.ReportDiagnostic(Diagnostic.Create(
                     DiagnosticDescriptors.WDG010,
@@ -198,7 +196,9 @@ namespace WdGen.Analyzers
         /// <summary>WDG009: parameter-bearing fields of one module declared in several files.</summary>
         private static void CheckSplitFields(SymbolAnalysisContext context, TorchSharpApi api, INamedTypeSymbol type)
         {
-            if (type.DeclaringSyntaxReferences.Length < 2)
+            // Every model has a second declaration (its generated code), so the syntax is read first: with fields and
+            // properties in one file at most, the symbols' locations (allocated anew on each call) are not needed.
+            if (!DeclaresMembersInSeveralFiles(type, context.CancellationToken))
             {
                 return;
             }
@@ -228,6 +228,28 @@ namespace WdGen.Analyzers
                     context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WDG009, location, type.Name, files.Count, names));
                 }
             }
+        }
+
+        private static bool DeclaresMembersInSeveralFiles(INamedTypeSymbol type, System.Threading.CancellationToken cancellationToken)
+        {
+            SyntaxTree? first = null;
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration
+                    && (declaration.ParameterList is not null || declaration.Members.Any(m => m is BaseFieldDeclarationSyntax or PropertyDeclarationSyntax)))
+                {
+                    if (first is null)
+                    {
+                        first = declaration.SyntaxTree;
+                    }
+                    else if (first != declaration.SyntaxTree)
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
         }
 
         private static bool CanHoldParameters(TorchSharpApi api, ITypeSymbol type)

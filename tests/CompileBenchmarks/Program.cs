@@ -497,9 +497,9 @@ namespace WdGen.CompileBenchmarks
                 .Where(o => o.Reason is IncrementalStepRunReason.Modified or IncrementalStepRunReason.New)
                 .Select(o => o.Value.GetType().GetProperty("HintName")?.GetValue(o.Value)?.ToString() ?? o.Value.ToString())
                 .ToList();
-            var modelsInOutput = result.GeneratedSources.Where(s => names.Contains(s.HintName)).Sum(s => SdkCompilerBuilds.Count(s.SourceText.ToString(), ".ReadMembers()"));
+            var modelsInOutput = result.GeneratedSources.Where(s => names.Contains(s.HintName)).Sum(s => SdkCompilerBuilds.Count(s.SourceText.ToString(), "[global::WdGen.WalkOrder("));
             return new IncrementalResult(cold, unrelated, notCached, field, regenerated.Count, string.Join(", ", names),
-                $"{changedLines.Count} changed lines, {outside} of them outside {target}'s walk order and member list; the output holds {modelsInOutput} models");
+                $"{changedLines.Count} changed lines, {outside} of them outside {target}'s walk order; the output holds {modelsInOutput} models");
         }
 
         /// <summary>The lines of <paramref name="after"/> that differ from <paramref name="before"/>: position by position when

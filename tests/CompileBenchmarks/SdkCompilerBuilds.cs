@@ -554,13 +554,14 @@ namespace WdGen.CompileBenchmarks
                 var reader = pe.GetMetadataReader();
                 var bridge = reader.TypeDefinitions.Select(reader.GetTypeDefinition)
                     .Any(t => reader.GetString(t.Namespace) == "WdGen" && reader.GetString(t.Name) == "TorchSharpDecayGroups");
-                var contributors = reader.MethodDefinitions.Select(reader.GetMethodDefinition)
-                    .Count(m => reader.GetString(m.Name).EndsWith(".ReadMembers", StringComparison.Ordinal));
+                var contributors = reader.TypeDefinitions.Select(reader.GetTypeDefinition)
+                    .Count(t => t.GetInterfaceImplementations().Select(i => reader.GetInterfaceImplementation(i).Interface)
+                        .Any(i => i.Kind == HandleKind.TypeReference && reader.GetString(reader.GetTypeReference((TypeReferenceHandle)i).Name) == "IDecayGroupsModel"));
                 var expected = variant.Generator ? models : 0;
                 if (bridge != variant.Generator || contributors != expected)
                 {
                     throw new InvalidOperationException($"{assembly} (csc @{responseFile}, \"{variant.Name}\"): WdGen.TorchSharpDecayGroups {(bridge ? "present" : "absent")} and "
-                        + $"{contributors} generated ReadMembers methods, expected {(variant.Generator ? "present" : "absent")} and {expected}: the generator did not run as intended.");
+                        + $"{contributors} classes implementing the generated IDecayGroupsModel, expected {(variant.Generator ? "present" : "absent")} and {expected}: the generator did not run as intended.");
                 }
             }
 
@@ -631,7 +632,7 @@ namespace WdGen.CompileBenchmarks
             text.AppendLine();
             text.AppendLine("The WdGen rows add, after those, `/analyzer:` entries for the files the WdGen package puts in analyzers/dotnet/cs: WdGen.Generator.dll, then also WdGen.Analyzers.dll and "
                 + "WdGen.CodeFixes.dll (the code fixes hold no analyzer; the compiler still opens the file). Every run is checked: exit code 0, no analyzer or generator load failure "
-                + $"({string.Join(", ", Failures)}), the generated `WdGen.TorchSharpDecayGroups` and one generated `ReadMembers` per model present exactly "
+                + $"({string.Join(", ", Failures)}), the generated `WdGen.TorchSharpDecayGroups` and one class implementing `IDecayGroupsModel` per model present exactly "
                 + $"when the generator is passed, and WDG diagnostics reported exactly when the analyzers are ({wdgDiagnostics} WDG diagnostics; compiler output: {warnings[0]} warnings without WdGen, {warnings[^1]} with generator + analyzers).");
             text.AppendLine();
             text.AppendLine("| csc build | Wall time | Ratio | CPU time | Ratio | CPU ratio paired by repetition: median (quartiles) |");

@@ -15,7 +15,7 @@ namespace WdGen
         Parameter,
         /// <summary>Sequential, ModuleList, ModuleDict, ParameterList or ParameterDict: walked at run time in index order.</summary>
         Container,
-        /// <summary>A module with its own <c>[DecayGroups]</c> plan: walked through its generated code.</summary>
+        /// <summary>A module with its own <c>[DecayGroups]</c> plan: walked by that plan, in its generated order.</summary>
         DecayGroupsModule,
         /// <summary>Any other module, or a field of a base type: classified at run time by the type of its value.</summary>
         Module,
@@ -69,9 +69,6 @@ namespace WdGen
         /// <summary>The field the walk reads, for members read from a generated model; null for hand-made members.</summary>
         internal FieldInfo? Field { get; private set; }
 
-        /// <summary>The member's position in the values its generated walk passes, or -1 for a base-class field (read through <see cref="Field"/>).</summary>
-        internal int ValueIndex { get; private set; } = -1;
-
         /// <summary>The name TorchSharp registers the member under (the field name, or its <c>[ComponentName]</c>).</summary>
         public string Name { get; }
 
@@ -98,7 +95,7 @@ namespace WdGen
             DecayPlanMemberKind.Layer => StaticType + ": decided by the declared type",
             DecayPlanMemberKind.Parameter => "raw Parameter: decided by the declared type",
             DecayPlanMemberKind.Container => "container: walked at run time in index order, items classified by their run-time type",
-            DecayPlanMemberKind.DecayGroupsModule => StaticType + " has its own plan: walked through its generated code",
+            DecayPlanMemberKind.DecayGroupsModule => StaticType + " has its own plan: walked by it, in its generated order",
             DecayPlanMemberKind.Module => "module: walked at run time, parameters classified by the run-time type of the module that owns them",
             _ => StaticType + " field: classified at run time by the value it holds",
         };
@@ -128,20 +125,14 @@ namespace WdGen
         public static DecayPlanMember Value(string name, string staticType, DecayRule? rule = null) => new(name, staticType, DecayPlanMemberKind.Value, rule);
 
         /// <summary>
-        /// The member's value in <paramref name="model"/>: from <paramref name="values"/>, which the model's generated
-        /// <see cref="IDecayGroupsModel.ReadMembers"/> read in <c>[WalkOrder]</c> order, or through reflection for a
-        /// base-class field. Called by the walk that WdGen generates into each TorchSharp project.
+        /// The member's value in <paramref name="model"/>, read from its field (private ones and base classes' too).
+        /// Called by the walk that WdGen generates into each TorchSharp project.
         /// </summary>
         /// <exception cref="InvalidOperationException">The member was made by hand, not read from a generated model.</exception>
         [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-        public object? ValueOf(object model, object?[] values)
+        public object? ValueOf(object model)
         {
-            if (ValueIndex >= 0 && values is not null && ValueIndex < values.Length)
-            {
-                return values[ValueIndex];
-            }
-
-            if (Field is null || ValueIndex >= 0)
+            if (Field is null)
             {
                 throw new InvalidOperationException("The plan member '" + Name + "' was not read from a generated model, so the walk cannot read its value.");
             }
@@ -150,8 +141,8 @@ namespace WdGen
         }
 
         /// <summary>A member read from a generated model's metadata.</summary>
-        internal static DecayPlanMember Create(string name, string staticType, DecayPlanMemberKind kind, DecayRule rule, FieldInfo field, int valueIndex)
-            => new(name, staticType, kind, rule) { Field = field, ValueIndex = valueIndex };
+        internal static DecayPlanMember Create(string name, string staticType, DecayPlanMemberKind kind, DecayRule rule, FieldInfo field)
+            => new(name, staticType, kind, rule) { Field = field };
 
         /// <summary>Decides the parameters, known from the declared type, of a layer or raw parameter owned by <paramref name="owner"/>.</summary>
         internal void Resolve(string owner, ParameterRole? forcedRole)
@@ -236,10 +227,11 @@ namespace WdGen
         }
 
         /// <summary>
-        /// The plan that the values of <paramref name="model"/>'s <see cref="IDecayGroupsModel.ReadMembers"/> follow: the
-        /// plan of the class whose generated code implements it. That is the model's own class, or for a class derived
-        /// from a model without generated code of its own, the nearest base class that has it. Looked up once per type.
+        /// The plan a walk of <paramref name="model"/> follows: the plan of the nearest class, its own or a base, that
+        /// has generated code (a class derived from a model without code of its own is walked as that model). Looked
+        /// up once per run-time type.
         /// </summary>
+        /// <exception cref="ArgumentException">No class of <paramref name="model"/> has generated code (the interface was implemented by hand).</exception>
         public static DecayPlan OfModel(IDecayGroupsModel model)
         {
             if (model is null)
@@ -248,7 +240,15 @@ namespace WdGen
             }
 
             return PlansByRunTimeType.GetOrAdd(model.GetType(), static type =>
-                Of(type.GetInterfaceMap(typeof(IDecayGroupsModel)).TargetMethods[0].DeclaringType ?? type));
+            {
+                var generated = type;
+                while (generated.BaseType is { } baseType && !generated.IsDefined(typeof(WalkOrderAttribute), inherit: false))
+                {
+                    generated = baseType;
+                }
+
+                return Of(generated.IsDefined(typeof(WalkOrderAttribute), inherit: false) ? generated : type);
+            });
         }
 
         /// <summary>The plan of <typeparamref name="TModel"/>: see <see cref="Of(Type)"/>.</summary>

@@ -3,18 +3,14 @@ using System.ComponentModel;
 namespace WdGen
 {
     /// <summary>
-    /// Implemented by the generated code of every <c>[DecayGroups]</c> model, so that a walk reaches a model's members
-    /// (private ones too) through generated code and a parent model walks a nested one through its own. The order and
-    /// the rules live in the model's <see cref="DecayPlan"/>; this only reads the values.
+    /// Added by the generated code of every <c>[DecayGroups]</c> model, next to its <see cref="WalkOrderAttribute"/>:
+    /// it marks the classes that <c>GetDecayGroups()</c> accepts and that a parent model walks by their own plan. It
+    /// has no members on purpose: the compiler binds the generated code of every model on every build, and a method
+    /// per model cost more than the rest of WdGen's generated code together. The walk reads the members' values
+    /// through the fields of the model's <see cref="DecayPlan"/>, in the order the generator recorded.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public interface IDecayGroupsModel
     {
-        /// <summary>
-        /// The values of the members that the implementing class declares, in its <see cref="WalkOrderAttribute"/>
-        /// order. A derived model implements the interface again, for its own members; its base classes' members are
-        /// read from their fields (see <see cref="DecayPlan.OfModel"/>).
-        /// </summary>
-        object?[] ReadMembers();
     }
 }

@@ -34,11 +34,11 @@ namespace WdGen
             {
                 var order = type.GetCustomAttribute<WalkOrderAttribute>(inherit: false);
                 var declared = order is null
-                    ? type.GetFields(Declared).Select(field => (Field: field, Property: PropertyOf(type, field), Index: -1))
-                    : order.Members.Select((name, index) => Find(type, name, type == model ? index : -1));
-                foreach (var (field, property, index) in declared)
+                    ? type.GetFields(Declared).Select(field => (Field: field, Property: PropertyOf(type, field)))
+                    : order.Members.Select(name => Find(type, name));
+                foreach (var (field, property) in declared)
                 {
-                    if (Member(type, field, property, index) is { } member)
+                    if (Member(type, field, property) is { } member)
                     {
                         members.Add(member);
                     }
@@ -64,7 +64,7 @@ namespace WdGen
             return name + "<" + string.Join(", ", arguments.Skip(arguments.Length - own).Select(Display)) + ">";
         }
 
-        private static DecayPlanMember? Member(Type owner, FieldInfo field, PropertyInfo? property, int index)
+        private static DecayPlanMember? Member(Type owner, FieldInfo field, PropertyInfo? property)
         {
             var kind = Classify(field.FieldType, out var layer);
             if (kind is null)
@@ -78,7 +78,7 @@ namespace WdGen
                 ? DecayRule.NoDecay(path)
                 : Has<DecayAttribute>(field, property) is { } decay ? DecayRule.Decay(decay.Scale, decay.IncludeBiases, path) : DecayRule.Default;
             var staticType = kind == DecayPlanMemberKind.Layer ? layer!.Name : Display(field.FieldType);
-            return DecayPlanMember.Create(RegisteredName(field), staticType, kind.Value, rule, field, index);
+            return DecayPlanMember.Create(RegisteredName(field), staticType, kind.Value, rule, field);
         }
 
         /// <summary>How the walk reaches a member of this declared type; null when the type cannot hold a module or a parameter.</summary>
@@ -122,16 +122,16 @@ namespace WdGen
                 : DecayPlanMemberKind.Module;
         }
 
-        private static (FieldInfo Field, PropertyInfo? Property, int Index) Find(Type type, string name, int index)
+        private static (FieldInfo Field, PropertyInfo? Property) Find(Type type, string name)
         {
             if (type.GetField(name, Declared) is { } field)
             {
-                return (field, null, index);
+                return (field, null);
             }
 
             if (type.GetField("<" + name + ">k__BackingField", Declared) is { } backing)
             {
-                return (backing, type.GetProperty(name, Declared), index);
+                return (backing, type.GetProperty(name, Declared));
             }
 
             throw new InvalidOperationException(

@@ -60,7 +60,9 @@ namespace WdGen.Generator.Tests.Behaviour
                     [Decay(3)] private readonly Parameter rawDecayed = nn.Parameter(torch.ones(2));
                     [Decay] private readonly Embedding decayedEmbedding = nn.Embedding(3, 2);
                     [NoDecay] private readonly Sequential quiet = nn.Sequential(nn.Linear(2, 2));
+                #pragma warning disable CS0414 // Read only by reflection (TorchSharp's registration and WdGen's walk), as in a real model.
                     private readonly Linear? absent = null;
+                #pragma warning restore CS0414
                     private readonly Linear[] notRegistered = { nn.Linear(2, 2) };
                     private static readonly Linear Shared = nn.Linear(2, 2);
 

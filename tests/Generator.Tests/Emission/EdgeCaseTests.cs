@@ -184,7 +184,8 @@ namespace WdGen.Generator.Tests.Emission
             var backward = GeneratorRunner.Run(TestCompilation.Create(new[] { ("Zebra.cs", zebra), ("Alpha.cs", alpha) })).Sources["Alpha.DecayGroups.g.cs"];
 
             Assert.Equal(forward, backward);
-            Assert.True(forward.IndexOf("\"fromAlpha\"", System.StringComparison.Ordinal) < forward.IndexOf("\"fromZebra\"", System.StringComparison.Ordinal));
+            var order = forward.Split('\n').Single(line => line.Contains("WalkOrder(", System.StringComparison.Ordinal));
+            Assert.True(order.IndexOf("fromAlpha", System.StringComparison.Ordinal) < order.IndexOf("fromZebra", System.StringComparison.Ordinal), order);
         }
 
         [Fact]

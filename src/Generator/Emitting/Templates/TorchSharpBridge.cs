@@ -39,9 +39,9 @@ namespace WdGen
         }
 
         /// <summary>
-        /// Adds the members of a generated model in its plan's order: those its generated code declares from
-        /// <see cref="global::WdGen.IDecayGroupsModel.ReadMembers"/> (read in <c>[WalkOrder]</c> order), its base
-        /// classes' fields through reflection. Each member enters the walk with its WdGen attribute in force.
+        /// Adds the members of a generated model in its plan's order (its own in the <c>[WalkOrder]</c> its generated
+        /// code records, then its base classes'), each read from its field and entering the walk with its WdGen
+        /// attribute in force.
         /// </summary>
         private static void Walk(
             global::WdGen.DecayGroupsBuilder<global::TorchSharp.Modules.Parameter> builder,
@@ -50,12 +50,11 @@ namespace WdGen
             global::WdGen.IDecayGroupsModel model)
         {
             var plan = global::WdGen.DecayPlan.OfModel(model);
-            var values = model.ReadMembers();
             var owner = model.GetType();
             context = context.EnterModule(owner);
             foreach (var member in plan.Members)
             {
-                Add(builder, prefix, member.Name, member.ValueOf(model, values), owner, context.With(member.Rule));
+                Add(builder, prefix, member.Name, member.ValueOf(model), owner, context.With(member.Rule));
             }
         }
 

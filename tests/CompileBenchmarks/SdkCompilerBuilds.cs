@@ -39,7 +39,8 @@ namespace WdGen.CompileBenchmarks
 
         private sealed record Variant(string Name, string ShortName, string[] ExtraAnalyzers, bool Generator, bool Analyzers);
 
-        private sealed record Run(double Milliseconds, double CpuMilliseconds, string Output);
+        /// <summary>One build: wall and CPU time, the compiler's output, and (cold builds) the megabytes it allocated, or NaN.</summary>
+        private sealed record Run(double Milliseconds, double CpuMilliseconds, string Output, double AllocatedMegabytes = double.NaN);
 
         /// <summary>Builds, checks and times the three variants; returns the markdown section for results.md.</summary>
         public static string Measure(List<(string Path, string Text)> sources, int models, int repetitions, int serverRepetitions)
@@ -146,7 +147,8 @@ namespace WdGen.CompileBenchmarks
         internal static IEnumerable<int> Order(int count, int repetition)
             => repetition % 2 != 0 ? Enumerable.Range(0, count) : Enumerable.Range(0, count).Reverse();
 
-        private static string Last(List<Run> runs) => $"{runs[^1].Milliseconds:F0} ms ({runs[^1].CpuMilliseconds:F0} ms CPU)";
+        private static string Last(List<Run> runs)
+            => $"{runs[^1].Milliseconds:F0} ms ({runs[^1].CpuMilliseconds:F0} ms CPU{(double.IsNaN(runs[^1].AllocatedMegabytes) ? string.Empty : $", {runs[^1].AllocatedMegabytes:F0} MB allocated")})";
 
         /// <summary>How often <paramref name="value"/> occurs in <paramref name="text"/>.</summary>
         internal static int Count(string text, string value)
@@ -389,12 +391,21 @@ namespace WdGen.CompileBenchmarks
             return (usage.UserSeconds + usage.SystemSeconds) * 1000.0 + (usage.UserMicroseconds + usage.SystemMicroseconds) / 1000.0;
         }
 
-        private static Run Compile(Compiler compiler, string project, string responseFile)
+        private static Run Compile(Compiler compiler, string project, string responseFile, bool countAllocations = true)
         {
             var start = new ProcessStartInfo(compiler.FileName) { WorkingDirectory = project, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var argument in compiler.Prefix.Append("@" + responseFile))
             {
                 start.ArgumentList.Add(argument);
+            }
+
+            // The cold process counts its own allocations (AllocationHook.cs); a compiler-server client would count only its own.
+            var allocationFile = Path.Combine(Path.GetTempPath(), "wdgen-compile-benchmarks", "allocated-bytes.txt");
+            File.Delete(allocationFile);
+            if (countAllocations)
+            {
+                start.Environment["DOTNET_STARTUP_HOOKS"] = typeof(StartupHook).Assembly.Location;
+                start.Environment[StartupHook.FileVariable] = allocationFile;
             }
 
             GC.Collect();
@@ -417,7 +428,15 @@ namespace WdGen.CompileBenchmarks
                 throw new InvalidOperationException($"No CPU time measured for {compiler.Describe} @{responseFile}: getrusage(RUSAGE_CHILDREN) did not see the child.");
             }
 
-            return new Run(stopwatch.Elapsed.TotalMilliseconds, cpu, text);
+            var allocated = double.NaN;
+            if (countAllocations)
+            {
+                allocated = File.Exists(allocationFile)
+                    ? long.Parse(File.ReadAllText(allocationFile), CultureInfo.InvariantCulture) / 1e6
+                    : throw new InvalidOperationException($"{compiler.Describe} @{responseFile} wrote no allocation count: the startup hook {typeof(StartupHook).Assembly.Location} did not run (DOTNET_STARTUP_HOOKS).");
+            }
+
+            return new Run(stopwatch.Elapsed.TotalMilliseconds, cpu, text, allocated);
         }
 
         /// <summary>
@@ -476,7 +495,7 @@ namespace WdGen.CompileBenchmarks
         private static Run CompileOnServer(Compiler client, string project, string responseFile, string pipe, ref int? server)
         {
             var before = server is { } known ? ServerCpuMilliseconds(known) : 0;
-            var run = Compile(client, project, responseFile);
+            var run = Compile(client, project, responseFile, countAllocations: false);
             server ??= FindServer(pipe) ?? throw new InvalidOperationException($"No compiler server with pipe {pipe} is running after csc @{responseFile}: the build did not go through the server.");
             var serverCpu = ServerCpuMilliseconds(server.Value) - before;
             if (serverCpu < run.CpuMilliseconds)
@@ -603,6 +622,14 @@ namespace WdGen.CompileBenchmarks
 
         private static List<double> Cpu(List<Run> runs) => runs.Select(r => r.CpuMilliseconds).ToList();
 
+        /// <summary>Allocation ratios to the baseline, paired by repetition: median and range, to three decimals (they repeat that closely).</summary>
+        private static string AllocationRatio(List<Run> runs, List<Run> basis)
+        {
+            static string Three(double value) => value.ToString("F3", CultureInfo.InvariantCulture) + "×";
+            var ratios = runs.Select((r, i) => r.AllocatedMegabytes / basis[i].AllocatedMegabytes).ToList();
+            return $"{Three(Median(ratios))} ({Three(ratios.Min())}–{Three(ratios.Max())})";
+        }
+
         private static string Report(Compiler compiler, List<string> sdkAnalyzers, Variant[] variants, List<Run>[] full, List<Run>[] oneLine, (List<Run>[] Runs, string Load)? server, int repetitions, int serverRepetitions, int wdgDiagnostics, int[] warnings, string loadAtStart, string loadAtEnd, List<(string Kind, string Assembly, double Seconds)> breakdown)
         {
             string Ms(double v) => v.ToString("F0", CultureInfo.InvariantCulture) + " ms";
@@ -610,6 +637,9 @@ namespace WdGen.CompileBenchmarks
             var cpu = full.Select(r => Median(r.Select(x => x.CpuMilliseconds))).ToArray();
             var startWall = oneLine.Select(r => Median(r.Select(x => x.Milliseconds))).ToArray();
             var startCpu = oneLine.Select(r => Median(r.Select(x => x.CpuMilliseconds))).ToArray();
+            var allocated = full.Select(r => Median(r.Select(x => x.AllocatedMegabytes))).ToArray();
+            var startAllocated = oneLine.Select(r => Median(r.Select(x => x.AllocatedMegabytes))).ToArray();
+            string Mb(double v) => v.ToString("F0", CultureInfo.InvariantCulture) + " MB";
             var text = new StringBuilder();
             text.AppendLine(Heading);
             text.AppendLine();
@@ -619,7 +649,10 @@ namespace WdGen.CompileBenchmarks
                 + "(`" + string.Join(" ", compiler.Prefix.Prepend(Path.GetFileName(compiler.FileName))) + " @response-file`, no compiler server, `/shared` not passed), as `dotnet build -p:UseSharedCompilation=false` runs it: "
                 + "parse, generators, one binding of all method bodies with the analyzers fed from the compilation's event queue, emit of the assembly, its reference assembly and its PDB. "
                 + $"Medians of {repetitions} repetitions after a warm-up (the one-line builds), the builds interleaved in alternating order (ABC, CBA, …). Wall time is from process start to exit; CPU time is the child's user + system time, "
-                + "all threads, from getrusage(RUSAGE_CHILDREN) differences around each run.");
+                + "all threads, from getrusage(RUSAGE_CHILDREN) differences around each run. Allocated is what the process allocated on all threads "
+                + "(`GC.GetTotalAllocatedBytes`, written at exit by a startup hook, tests/CompileBenchmarks/AllocationHook.cs): on this shared machine the CPU times "
+                + "of repeated builds scatter by several percent, the allocations by a few tenths of a percent, so they resolve differences the timings cannot; "
+                + "they are a proxy for the compiler's work, not a time.");
             text.AppendLine();
             text.AppendLine("The baseline is not a compiler without analyzers: the SDK already passes its default analyzers and the targeting pack's generators, so the analyzer driver's floor "
                 + "is in every row. The SDK's `/analyzer:` list (by default, for this project):");
@@ -635,17 +668,17 @@ namespace WdGen.CompileBenchmarks
                 + $"({string.Join(", ", Failures)}), the generated `WdGen.TorchSharpDecayGroups` and one class implementing `IDecayGroupsModel` per model present exactly "
                 + $"when the generator is passed, and WDG diagnostics reported exactly when the analyzers are ({wdgDiagnostics} WDG diagnostics; compiler output: {warnings[0]} warnings without WdGen, {warnings[^1]} with generator + analyzers).");
             text.AppendLine();
-            text.AppendLine("| csc build | Wall time | Ratio | CPU time | Ratio | CPU ratio paired by repetition: median (quartiles) |");
-            text.AppendLine("|---|---:|---:|---:|---:|---:|");
+            text.AppendLine("| csc build | Wall time | Ratio | CPU time | Ratio | CPU ratio paired by repetition: median (quartiles) | Allocated | Allocation ratio paired by repetition: median (range) |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
             for (var v = 0; v < variants.Length; v++)
             {
                 var target = v == variants.Length - 1 ? " (target ≤ 1.10×)" : string.Empty;
-                text.AppendLine($"| {variants[v].Name} | {Ms(wall[v])} | {Ratio(wall[v] / wall[0])}{target} | {Ms(cpu[v])} | {Ratio(cpu[v] / cpu[0])}{target} | {PairedRatio(Cpu(full[v]), Cpu(full[0]))} |");
+                text.AppendLine($"| {variants[v].Name} | {Ms(wall[v])} | {Ratio(wall[v] / wall[0])}{target} | {Ms(cpu[v])} | {Ratio(cpu[v] / cpu[0])}{target} | {PairedRatio(Cpu(full[v]), Cpu(full[0]))} | {Mb(allocated[v])} | {AllocationRatio(full[v], full[0])} |");
             }
 
             for (var v = 0; v < variants.Length; v++)
             {
-                text.AppendLine($"| Start-up: a one-line file instead of the project, {variants[v].ShortName} | {Ms(startWall[v])} | {Ratio(startWall[v] / wall[0])} | {Ms(startCpu[v])} | {Ratio(startCpu[v] / cpu[0])} | |");
+                text.AppendLine($"| Start-up: a one-line file instead of the project, {variants[v].ShortName} | {Ms(startWall[v])} | {Ratio(startWall[v] / wall[0])} | {Ms(startCpu[v])} | {Ratio(startCpu[v] / cpu[0])} | | {Mb(startAllocated[v])} | |");
             }
 
             var last = variants.Length - 1;
@@ -654,7 +687,8 @@ namespace WdGen.CompileBenchmarks
                 + "with WdGen also running its generator, which emits the TorchSharp bridge whenever TorchSharp is referenced, and compiling that bridge), "
                 + "paid again by every cold csc process and once per compiler-server lifetime in a default `dotnet build` (which uses the server). Without each row's own start-up, "
                 + $"generator + analyzers cost {Ratio((wall[last] - startWall[last]) / (wall[0] - startWall[0]))} wall and {Ratio((cpu[last] - startCpu[last]) / (cpu[0] - startCpu[0]))} CPU of the build without WdGen; "
-                + $"the generator alone {Ratio((wall[1] - startWall[1]) / (wall[0] - startWall[0]))} wall and {Ratio((cpu[1] - startCpu[1]) / (cpu[0] - startCpu[0]))} CPU.");
+                + $"the generator alone {Ratio((wall[1] - startWall[1]) / (wall[0] - startWall[0]))} wall and {Ratio((cpu[1] - startCpu[1]) / (cpu[0] - startCpu[0]))} CPU. "
+                + $"In allocated bytes, without the start-up: generator + analyzers {(allocated[last] - startAllocated[last]) / (allocated[0] - startAllocated[0]):F3}×, the generator alone {(allocated[1] - startAllocated[1]) / (allocated[0] - startAllocated[0]):F3}×.");
             if (server is { } warm)
             {
                 var serverWall = warm.Runs.Select(r => Median(r.Select(x => x.Milliseconds))).ToArray();

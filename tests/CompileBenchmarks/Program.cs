@@ -488,7 +488,7 @@ namespace WdGen.CompileBenchmarks
                 .SelectMany(s => ChangedLines(before.TryGetValue(s.HintName, out var old) ? old : string.Empty, s.SourceText.ToString()))
                 .ToList();
 
-            // Only the edited model's lines name the new field: its [WalkOrder] and the line that reads its members.
+            // Only the edited model's line names the new field: its [WalkOrder].
             var outside = changedLines.Count(l => !l.Contains("extra", StringComparison.Ordinal));
             var regenerated = result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs)
                 .Where(o => o.Reason is IncrementalStepRunReason.Modified or IncrementalStepRunReason.New)

@@ -400,11 +400,13 @@ namespace WdGen.CompileBenchmarks
             }
 
             // The cold process counts its own allocations (AllocationHook.cs); a compiler-server client would count only its own.
-            var allocationFile = Path.Combine(Path.GetTempPath(), "wdgen-compile-benchmarks", "allocated-bytes.txt");
+            var allocationFile = Path.Combine(Path.GetTempPath(), "wdgen-compile-benchmarks", $"allocated-bytes-{Environment.ProcessId}.txt");
             File.Delete(allocationFile);
             if (countAllocations)
             {
-                start.Environment["DOTNET_STARTUP_HOOKS"] = typeof(StartupHook).Assembly.Location;
+                // Added to any hooks already set, as the runtime reads them: a path-separated list.
+                var hooks = start.Environment.TryGetValue("DOTNET_STARTUP_HOOKS", out var set) && !string.IsNullOrEmpty(set) ? set + Path.PathSeparator : string.Empty;
+                start.Environment["DOTNET_STARTUP_HOOKS"] = hooks + typeof(StartupHook).Assembly.Location;
                 start.Environment[StartupHook.FileVariable] = allocationFile;
             }
 

@@ -133,7 +133,7 @@ namespace WdGen.Generator.Tests.Behaviour
                     public DerivedModel() => RegisterComponents();
                 }
 
-                // A class derived from a model, with no WdGen code of its own: the nearest generated base's code reads it.
+                // A class derived from a model, with no WdGen code of its own: walked by the nearest generated base's plan.
                 public sealed class PlainDerived : BaseModel
                 {
                     public PlainDerived() => RegisterComponents();

@@ -43,7 +43,7 @@ namespace WdGen.Samples.Gpt
             blocks = nn.ModuleList(layers);
             ln_f = nn.LayerNorm(config.Width);
             lm_head = nn.Linear(config.Width, config.Vocabulary, hasBias: false);
-            lm_head.weight = wte.weight;
+            lm_head.weight = wte.weight!;
             RegisterComponents();
         }
 

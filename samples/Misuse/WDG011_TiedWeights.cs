@@ -15,7 +15,7 @@ namespace WdGen.Samples.Misuse
         {
             tok = nn.Embedding(10, 4);
             head = nn.Linear(4, 10, hasBias: false);
-            head.weight = tok.weight;
+            head.weight = tok.weight!;
             RegisterComponents();
         }
 

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading;
@@ -13,8 +12,9 @@ namespace WdGen.Generator
 {
     /// <summary>
     /// Generates, for every partial class marked <c>[DecayGroups]</c> (or with <c>[Decay]</c>/<c>[NoDecay]</c> on a
-    /// member), its walk order and its walk (one generated file per source file that declares models), plus once per assembly the TorchSharp bridge (<c>GetDecayGroups()</c>,
-    /// the optimizers) they serve. Nothing is emitted when the compilation does not reference TorchSharp.
+    /// member), its walk order and the <c>IDecayGroupsModel</c> marker (one generated file per source file that declares
+    /// models); <c>GetDecayGroups()</c>, the walk and the optimizers are compiled code in WdGen.TorchSharp. Nothing is
+    /// emitted when the compilation does not reference TorchSharp.
     /// The pipeline reads syntax only (see <see cref="PartParser"/>); it reports no diagnostics (the analyzers do)
     /// and emits nothing for declarations it cannot extend.
     /// </summary>
@@ -65,14 +65,6 @@ namespace WdGen.Generator
 
             context.RegisterSourceOutput(files, static (output, file) =>
                 output.AddSource(file.HintName, SourceText.From(ModelEmitter.Emit(file), Encoding.UTF8)));
-
-            context.RegisterSourceOutput(torchSharpReferenced, static (output, referenced) =>
-            {
-                if (referenced)
-                {
-                    output.AddSource("WdGen.TorchSharpBridge.g.cs", SourceText.From(BridgeSource.Text, Encoding.UTF8));
-                }
-            });
         }
 
         /// <summary>The generator must never take the compiler down: on unexpected input the result is empty.</summary>
@@ -90,21 +82,6 @@ namespace WdGen.Generator
             {
                 return default;
             }
-        }
-    }
-
-    /// <summary>The bridge source, read once from the generator's resources.</summary>
-    internal static class BridgeSource
-    {
-        public static string Text { get; } = Load();
-
-        private static string Load()
-        {
-            var assembly = typeof(BridgeSource).Assembly;
-            using var stream = assembly.GetManifestResourceStream("WdGen.Generator.TorchSharpBridge.cs")!;
-            using var reader = new StreamReader(stream);
-            var version = assembly.GetName().Version!.ToString(3);
-            return reader.ReadToEnd().Replace("\r\n", "\n").Replace("$VERSION$", version);
         }
     }
 }

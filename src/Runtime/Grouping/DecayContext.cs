@@ -9,7 +9,7 @@ namespace WdGen
     /// (an outer <c>[NoDecay]</c> covers everything under it) and the role a <c>[LayerRole]</c> module gives
     /// to everything inside it. Generated code creates and passes these; users rarely need them.
     /// </summary>
-    public sealed class DecayContext
+    internal sealed class DecayContext
     {
         private static readonly ConcurrentDictionary<Type, LayerRoleAttribute?> LayerRoles = new();
 

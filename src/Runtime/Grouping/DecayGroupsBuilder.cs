@@ -8,7 +8,7 @@ namespace WdGen
     /// checks them against TorchSharp's <c>named_parameters()</c> and produces <see cref="DecayGroups{T}"/>.
     /// </summary>
     /// <typeparam name="T">The parameter type.</typeparam>
-    public sealed class DecayGroupsBuilder<T>
+    internal sealed class DecayGroupsBuilder<T>
         where T : class
     {
         private readonly IParameterInspector<T> inspector;

@@ -9,7 +9,7 @@ namespace WdGen
     /// and element type) tells that they are one tensor. A tensor without data (no elements) cannot be tied;
     /// it is identified by its wrapper object instead.
     /// </summary>
-    public readonly struct TensorIdentity : IEquatable<TensorIdentity>
+    internal readonly struct TensorIdentity : IEquatable<TensorIdentity>
     {
         private readonly object? wrapper;
 
@@ -56,7 +56,7 @@ namespace WdGen
 
     /// <summary>What the runtime needs to know about a parameter object it cannot otherwise read.</summary>
     /// <typeparam name="T">The parameter type (TorchSharp's <c>Parameter</c> in generated code).</typeparam>
-    public interface IParameterInspector<in T>
+    internal interface IParameterInspector<in T>
         where T : class
     {
         /// <summary>The tensor the parameter holds.</summary>

@@ -7,7 +7,7 @@ using System.Text;
 namespace WdGen.Optimization
 {
     /// <summary>Saving and loading the engine's state (see <see cref="FusedStateFile"/> for the format).</summary>
-    public sealed unsafe partial class FusedOptimizer
+    internal sealed unsafe partial class FusedOptimizer
     {
         /// <summary>
         /// Writes the state (step counts and every state buffer) keyed by parameter name, together with the algorithm

@@ -17,7 +17,7 @@ namespace WdGen.Optimization
     /// nothing. The engine owns the optimizer state; <see cref="SaveState"/>/<see cref="LoadState"/> persist it keyed
     /// by parameter name and the caller's group fingerprint. Not thread-safe: one step at a time.
     /// </remarks>
-    public sealed unsafe partial class FusedOptimizer : IDisposable
+    internal sealed unsafe partial class FusedOptimizer : IFusedEngine
     {
         private readonly FusedGroupOptions[] _groups;
         private readonly FusedParameterSpec[] _specs;
@@ -365,6 +365,15 @@ namespace WdGen.Optimization
                 {
                     handle.Free();
                 }
+            }
+        }
+
+        /// <summary>Sets <paramref name="elements"/> floats at <paramref name="address"/> to zero.</summary>
+        public void ZeroBuffer(IntPtr address, long elements)
+        {
+            if (address != IntPtr.Zero && elements > 0)
+            {
+                NativeMemory.Clear((void*)address, (nuint)(elements * sizeof(float)));
             }
         }
 

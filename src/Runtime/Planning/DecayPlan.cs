@@ -232,7 +232,7 @@ namespace WdGen
         /// up once per run-time type.
         /// </summary>
         /// <exception cref="ArgumentException">No class of <paramref name="model"/> has generated code (the interface was implemented by hand).</exception>
-        public static DecayPlan OfModel(IDecayGroupsModel model)
+        internal static DecayPlan OfModel(IDecayGroupsModel model)
         {
             if (model is null)
             {

@@ -76,7 +76,7 @@ namespace WdGen.Analyzers.Tests.Documentation
 
                 public DocsLm() : base(nameof(DocsLm))
                 {
-                    head.weight = tok.weight;
+                    head.weight = tok.weight!;
                     RegisterComponents();
                 }
 

@@ -82,7 +82,7 @@ namespace WdGen.Analyzers.Tests.Infrastructure
                 {
                     tok = nn.Embedding(10, 4);
                     head = nn.Linear(4, 10, hasBias: false);
-                    head.weight = tok.weight;
+                    head.weight = tok.weight!;
                     RegisterComponents();
                 }
 

@@ -34,7 +34,7 @@ namespace WdGen.Generator.Tests.Behaviour
                     {
                         if (tie)
                         {
-                            lm_head.weight = wte.weight; // registered again under lm_head: one tensor, two names
+                            lm_head.weight = wte.weight!; // registered again under lm_head: one tensor, two names
                         }
 
                         RegisterComponents();
@@ -52,7 +52,7 @@ namespace WdGen.Generator.Tests.Behaviour
                     public TiedDisagree()
                         : base(nameof(TiedDisagree))
                     {
-                        lm_head.weight = wte.weight;
+                        lm_head.weight = wte.weight!;
                         RegisterComponents();
                     }
 
@@ -120,7 +120,7 @@ namespace WdGen.Generator.Tests.Behaviour
             var before = entry.Parameter.data<float>().ToArray();
             foreach (var (_, parameter) in model.named_parameters())
             {
-                parameter.fixture_set_grad(torch.ones_like(parameter));
+                parameter.grad = torch.ones_like(parameter);
             }
 
             var optimizer = (SGD)Assembly.Call("Bridge.Use", "Sgd", model, 0.1, 0.0)!;

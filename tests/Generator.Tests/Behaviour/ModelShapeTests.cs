@@ -263,7 +263,6 @@ namespace WdGen.Generator.Tests.Behaviour
 
             Assert.Equal(new[] { "shared.weight", "shared.bias", "second.weight", "second.bias" }, groups.Entries.Select(e => e.Name));
             Assert.Equal(2, groups["shared.weight"].Scale);
-            Assert.Equal("BaseModel", DecayPlan.OfModel((IDecayGroupsModel)model).Model);
         }
 
         [Fact]

@@ -9,7 +9,7 @@ using Microsoft.CodeAnalysis.CSharp;
 
 namespace WdGen.Generator.Tests.Infrastructure
 {
-    /// <summary>Builds compilations of test sources against the framework, WdGen.Runtime and the TorchSharp API fixture.</summary>
+    /// <summary>Builds compilations of test sources against the framework, WdGen (runtime and TorchSharp bridge) and TorchSharp 0.107.</summary>
     internal static class TestCompilation
     {
         public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp12);
@@ -24,8 +24,10 @@ namespace WdGen.Generator.Tests.Infrastructure
 
         private static readonly MetadataReference RuntimeReference = MetadataReference.CreateFromFile(typeof(DecayGroups<>).Assembly.Location);
 
-        /// <summary>The fixture assembly named TorchSharp, as user projects reference the real one.</summary>
-        public static readonly MetadataReference TorchSharpReference = MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location);
+        /// <summary>TorchSharp and WdGen.TorchSharp, which a user project gets from the WdGen package's dependency and lib/.</summary>
+        public static readonly ImmutableArray<MetadataReference> TorchSharpReferences = ImmutableArray.Create<MetadataReference>(
+            MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location),
+            MetadataReference.CreateFromFile(typeof(TorchSharpDecayGroups).Assembly.Location));
 
         /// <summary>A compilation of <paramref name="sources"/> (file paths Model0.cs, Model1.cs, …).</summary>
         public static CSharpCompilation Create(IEnumerable<string> sources, bool withTorchSharp = true, string assemblyName = "UserModels")
@@ -36,7 +38,7 @@ namespace WdGen.Generator.Tests.Infrastructure
             var references = FrameworkReferences.Value.Add(RuntimeReference);
             if (withTorchSharp)
             {
-                references = references.Add(TorchSharpReference);
+                references = references.AddRange(TorchSharpReferences);
             }
 
             return CSharpCompilation.Create(

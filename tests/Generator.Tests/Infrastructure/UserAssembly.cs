@@ -38,11 +38,9 @@ namespace WdGen.Generator.Tests.Infrastructure
         public object? Call(string typeName, string method, params object?[] arguments)
             => Unwrap(() => Type(typeName).GetMethod(method, BindingFlags.Public | BindingFlags.Static)!.Invoke(null, arguments));
 
-        /// <summary><c>model.GetDecayGroups(includeFrozen)</c>: the extension method in the bridge generated into the model's assembly.</summary>
+        /// <summary><c>model.GetDecayGroups(includeFrozen)</c> (WdGen.TorchSharp) on a model of a compiled test assembly.</summary>
         public static DecayGroups<Parameter> Groups(object model, bool includeFrozen = false)
-            => (DecayGroups<Parameter>)Unwrap(() => model.GetType().Assembly.GetType("WdGen.TorchSharpDecayGroups", throwOnError: true)!
-                .GetMethod("GetDecayGroups", BindingFlags.Public | BindingFlags.Static)!
-                .Invoke(null, new object[] { model, includeFrozen })!);
+            => ((IDecayGroupsModel)model).GetDecayGroups(includeFrozen);
 
         public DecayPlan Plan(string typeName) => DecayPlan.Of(Type(typeName));
 

@@ -18,7 +18,7 @@ namespace WdGen.Optimization.Cuda
     /// <see cref="CudaUnavailableException"/> that says what is missing. The kernel is compiled for the device's
     /// architecture at first use and the PTX is cached (see <see cref="CudaKernelSource"/>). Not thread-safe.
     /// </remarks>
-    public sealed unsafe class CudaFusedOptimizer : IDisposable
+    internal sealed unsafe class CudaFusedOptimizer : IFusedEngine
     {
         /// <summary>The most tensors one launch's table holds; more tensors take more launches.</summary>
         public const int TensorsPerLaunch = 4096;
@@ -502,7 +502,7 @@ namespace WdGen.Optimization.Cuda
         /// </summary>
         /// <param name="deviceAddress">The first element.</param>
         /// <param name="elements">How many floats.</param>
-        public void ZeroDeviceBuffer(IntPtr deviceAddress, long elements)
+        public void ZeroBuffer(IntPtr deviceAddress, long elements)
         {
             ThrowIfDisposed();
             if (deviceAddress == IntPtr.Zero || elements <= 0)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -116,8 +117,10 @@ namespace WdGen.Analyzers
                 SemanticModel? model = null;
                 foreach (var node in syntax.DescendantNodes())
                 {
-                    if (node is not AssignmentExpressionSyntax { Right: MemberAccessExpressionSyntax or IdentifierNameSyntax } assignment
-                        || !(assignment.Left is MemberAccessExpressionSyntax or IdentifierNameSyntax))
+                    // TorchSharp 0.107 annotates Parameter members as nullable, so a tie is often written `tok.weight!`.
+                    if (node is not AssignmentExpressionSyntax assignment
+                        || !(assignment.Left is MemberAccessExpressionSyntax or IdentifierNameSyntax)
+                        || !(SkipNullForgiving(assignment.Right) is MemberAccessExpressionSyntax or IdentifierNameSyntax))
                     {
                         continue;
                     }
@@ -146,6 +149,9 @@ namespace WdGen.Analyzers
 
             return null;
         }
+
+        private static ExpressionSyntax SkipNullForgiving(ExpressionSyntax expression)
+            => expression is PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } suppressed ? suppressed.Operand : expression;
 
         /// <summary>A Parameter-typed member of a module (<c>head.weight</c>, <c>this.tok.weight</c>).</summary>
         private bool IsParameterMember(IOperation operation)

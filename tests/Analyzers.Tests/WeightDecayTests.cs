@@ -190,6 +190,26 @@ namespace WdGen.Analyzers.Tests
                 """, TiedLm, Net), "WDG011", only: new[] { "WDG011" });
         }
 
+        [Theory]
+        [InlineData("head.weight = tok.weight!;")]
+        [InlineData("head.weight = tok.weight;")] // CS8601 under #nullable enable, but still a tie
+        public void A_tie_is_found_with_or_without_the_null_forgiving_operator(string tie)
+        {
+            Verify(
+                new[]
+                {
+                    With("""
+                        public static class Train
+                        {
+                            public static void Run(TiedLm lm) => torch.optim.AdamW([|lm.parameters()|]);
+                        }
+                        """, TiedLm.Replace("head.weight = tok.weight!;", tie)),
+                },
+                "WDG011",
+                only: new[] { "WDG011" },
+                allowCompileErrors: true);
+        }
+
         [Fact]
         public void Fix_for_a_tie_uses_the_generated_groups()
         {

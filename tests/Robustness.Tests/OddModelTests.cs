@@ -38,7 +38,7 @@ namespace WdGen.Robustness.Tests
             var result = GeneratorRunner.Run(TestCompilation.Create(sources));
             Assert.Empty(result.Diagnostics);
             TestCompilation.AssertClean(result.Output);
-            Assert.True(result.Sources.Count > 1, "No model code was generated for " + unit);
+            Assert.True(result.Sources.Count > 0, "No model code was generated for " + unit);
 
             var outcome = Pipeline.Run(sources);
             Assert.Empty(outcome.Problems);

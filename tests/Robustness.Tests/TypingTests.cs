@@ -117,7 +117,7 @@ namespace WdGen.Robustness.Tests
 
                 foreach (var source in run.GeneratedSources)
                 {
-                    // A cached output is the same tree as before, already checked (the bridge is one every step).
+                    // A cached output is the same tree as before, already checked.
                     if (checkedTrees.TryGetValue(source.HintName, out var seen) && ReferenceEquals(seen, source.SyntaxTree))
                     {
                         continue;
@@ -130,7 +130,7 @@ namespace WdGen.Robustness.Tests
                     }
                 }
 
-                if (run.GeneratedSources.Length > 1)
+                if (run.GeneratedSources.Length > 0)
                 {
                     withModels++;
                 }

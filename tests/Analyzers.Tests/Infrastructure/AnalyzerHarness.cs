@@ -18,8 +18,8 @@ using Xunit.Sdk;
 namespace WdGen.Analyzers.Tests.Infrastructure
 {
     /// <summary>
-    /// Compiles test sources against the TorchSharp API fixture and WdGen.Runtime, runs the WdGen generator (so
-    /// <c>GetDecayGroups()</c> exists), runs every WdGen analyzer and compares with the markup; applies code fixes in an
+    /// Compiles test sources against TorchSharp 0.107 and WdGen, runs the WdGen generator (so models get their
+    /// <c>IDecayGroupsModel</c> marker and <c>GetDecayGroups()</c> applies), runs every WdGen analyzer and compares with the markup; applies code fixes in an
     /// AdhocWorkspace and recompiles the result. Every run asserts that no analyzer threw (AD0001).
     /// </summary>
     internal static class AnalyzerHarness
@@ -37,7 +37,10 @@ namespace WdGen.Analyzers.Tests.Infrastructure
                 .Append(MetadataReference.CreateFromFile(typeof(DecayGroups<>).Assembly.Location))
                 .ToImmutableArray());
 
-        private static readonly MetadataReference TorchSharpReference = MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location);
+        /// <summary>TorchSharp 0.107 and WdGen.TorchSharp (<c>GetDecayGroups()</c>, the optimizers), as a user project references them.</summary>
+        private static readonly ImmutableArray<MetadataReference> TorchSharpReferences = ImmutableArray.Create<MetadataReference>(
+            MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location),
+            MetadataReference.CreateFromFile(typeof(TorchSharpDecayGroups).Assembly.Location));
 
         public static readonly CSharpCompilationOptions CompilationOptions = new(
             OutputKind.DynamicallyLinkedLibrary,
@@ -46,7 +49,7 @@ namespace WdGen.Analyzers.Tests.Infrastructure
             specificDiagnosticOptions: new Dictionary<string, ReportDiagnostic> { ["CS1701"] = ReportDiagnostic.Suppress, ["CS1702"] = ReportDiagnostic.Suppress });
 
         public static ImmutableArray<MetadataReference> ReferencesFor(bool torchSharp)
-            => torchSharp ? References.Value.Add(TorchSharpReference) : References.Value;
+            => torchSharp ? References.Value.AddRange(TorchSharpReferences) : References.Value;
 
         /// <summary>
         /// Checks that exactly the marked WDG diagnostics are reported (only IDs in <paramref name="only"/> when given).

@@ -81,18 +81,6 @@ namespace WdGen.Robustness.Tests.Infrastructure
 
             outcome.Generated = run.GeneratedSources.Select(s => (s.HintName, s.SourceText.ToString())).ToList();
 
-            // The bridge is the same text in every variant and binding it costs more than the user code: the analyzers
-            // (which skip generated code) see it compiled once, as metadata, instead. Same names, same semantics.
-            var bridge = run.GeneratedSources.Where(s => s.HintName == BridgeHintName).Select(s => s.SyntaxTree).ToList();
-            if (bridge.Count == 1 && bridge[0].ToString() == Bridge.Value.Text)
-            {
-                output = output.RemoveSyntaxTrees(bridge);
-            }
-            else
-            {
-                output = output.RemoveReferences(Bridge.Value.Reference);
-            }
-
             // Every analyzer: no AD0001, no exception.
             var exceptions = new ConcurrentQueue<string>();
             var options = new CompilationWithAnalyzersOptions(
@@ -159,44 +147,13 @@ namespace WdGen.Robustness.Tests.Infrastructure
         private static IEnumerable<CodeAction> Flatten(IEnumerable<CodeAction> actions)
             => actions.SelectMany(a => a.NestedActions.IsDefaultOrEmpty ? new[] { a } : Flatten(a.NestedActions));
 
-        private const string BridgeHintName = "WdGen.TorchSharpBridge.g.cs";
-
-        /// <summary>The generated TorchSharp bridge, compiled once into an assembly whose internals the fuzz project sees.</summary>
-        private static readonly Lazy<(string Text, MetadataReference Reference)> Bridge = new(CompileBridge);
-
-        private static (string Text, MetadataReference Reference) CompileBridge()
-        {
-            var references = AnalyzerHarness.ReferencesFor(true);
-            var empty = CSharpCompilation.Create("Empty", null, references, AnalyzerHarness.CompilationOptions);
-            var run = CSharpGeneratorDriver.Create(new[] { new DecayGroupsGenerator().AsSourceGenerator() }, parseOptions: ParseOptions)
-                .RunGenerators(empty).GetRunResult().Results.Single();
-            var text = run.GeneratedSources.Single(s => s.HintName == BridgeHintName).SourceText.ToString();
-            var compilation = CSharpCompilation.Create(
-                "WdGenFuzzBridge",
-                new[]
-                {
-                    CSharpSyntaxTree.ParseText(text, ParseOptions),
-                    CSharpSyntaxTree.ParseText("[assembly: System.Runtime.CompilerServices.InternalsVisibleTo(\"Fuzz\")]", ParseOptions),
-                },
-                references,
-                AnalyzerHarness.CompilationOptions);
-            using var stream = new System.IO.MemoryStream();
-            var result = compilation.Emit(stream);
-            if (!result.Success)
-            {
-                throw new InvalidOperationException("The bridge does not compile on its own:\n" + string.Join("\n", result.Diagnostics));
-            }
-
-            return (text, MetadataReference.CreateFromImage(stream.ToArray()));
-        }
-
         private static (Solution, ProjectId) CreateEmptyProject()
         {
             var workspace = new AdhocWorkspace();
             var projectId = ProjectId.CreateNewId();
             var solution = workspace.CurrentSolution.AddProject(ProjectInfo.Create(
                 projectId, VersionStamp.Default, "Fuzz", "Fuzz", LanguageNames.CSharp,
-                compilationOptions: AnalyzerHarness.CompilationOptions, parseOptions: ParseOptions, metadataReferences: AnalyzerHarness.ReferencesFor(true).Add(Bridge.Value.Reference)));
+                compilationOptions: AnalyzerHarness.CompilationOptions, parseOptions: ParseOptions, metadataReferences: AnalyzerHarness.ReferencesFor(true)));
 
             // Bind the references once: variants fork this solution, so their compilations share it.
             solution.GetProject(projectId)!.GetCompilationAsync().GetAwaiter().GetResult()!.GetTypeByMetadataName("TorchSharp.torch");

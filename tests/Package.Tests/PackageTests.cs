@@ -13,8 +13,8 @@ namespace WdGen.Package.Tests
 {
     /// <summary>
     /// Packs WdGen into a temporary folder once, then builds consumer projects that reference the package by version
-    /// from that folder (the source is given on the command line, never written into a file), compiling against the
-    /// TorchSharp API fixture since TorchSharp cannot be restored here.
+    /// from that folder (the source is given on the command line, never written into a file); TorchSharp 0.107 comes
+    /// in as the package's dependency.
     /// </summary>
     public sealed class PackageTests : IClassFixture<PackageTests.PackedWdGen>
     {
@@ -80,8 +80,13 @@ namespace WdGen.Package.Tests
             using var archive = ZipFile.OpenRead(package.PackagePath);
             var entries = archive.Entries.Select(e => e.FullName).ToList();
 
-            Assert.Contains("lib/net8.0/WdGen.Runtime.dll", entries);
-            Assert.Contains("lib/net10.0/WdGen.Runtime.dll", entries);
+            foreach (var framework in new[] { "net8.0", "net10.0" })
+            {
+                Assert.Contains("lib/" + framework + "/WdGen.Runtime.dll", entries);
+                Assert.Contains("lib/" + framework + "/WdGen.TorchSharp.dll", entries);
+                Assert.Contains("lib/" + framework + "/WdGen.TorchSharp.xml", entries);
+            }
+
             Assert.Contains("analyzers/dotnet/cs/WdGen.Generator.dll", entries);
             Assert.Contains("analyzers/dotnet/cs/WdGen.Analyzers.dll", entries);
             Assert.Contains("analyzers/dotnet/cs/WdGen.CodeFixes.dll", entries);
@@ -96,7 +101,10 @@ namespace WdGen.Package.Tests
             Assert.Equal("README.md", Value("readme"));
             Assert.Contains("torchsharp", Value("tags"));
             Assert.False(string.IsNullOrWhiteSpace(Value("description")));
-            Assert.DoesNotContain(metadata.Elements(), e => e.Name.LocalName == "dependencies" && e.Descendants().Any(d => d.Name.LocalName == "dependency"));
+            // One dependency, TorchSharp (managed only: users choose their libtorch), for each framework.
+            var dependencies = metadata.Elements().Single(e => e.Name.LocalName == "dependencies").Descendants().Where(d => d.Name.LocalName == "dependency").ToList();
+            Assert.NotEmpty(dependencies);
+            Assert.All(dependencies, d => Assert.Equal(("TorchSharp", "0.107.0"), ((string)d.Attribute("id")!, (string)d.Attribute("version")!)));
         }
 
         [Fact]
@@ -131,7 +139,7 @@ namespace WdGen.Package.Tests
                 var configuration = typeof(PackageTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
                 Configuration = configuration;
                 Feed = Directory.CreateDirectory(Path.Combine(root, "feed")).FullName;
-                var (exitCode, log) = Run(RepositoryPaths.Root, "pack", Path.Combine("src", "Runtime", "WdGen.Runtime.csproj"), "-c", configuration, "--no-build", "-o", Feed);
+                var (exitCode, log) = Run(RepositoryPaths.Root, "pack", Path.Combine("src", "TorchSharp", "WdGen.TorchSharp.csproj"), "-c", configuration, "--no-build", "-o", Feed);
                 if (exitCode != 0)
                 {
                     throw new InvalidOperationException("dotnet pack failed:\n" + log);
@@ -153,7 +161,6 @@ namespace WdGen.Package.Tests
             public (int ExitCode, string Log) BuildConsumer(string name, params (string Path, string Text)[] files)
             {
                 var directory = Directory.CreateDirectory(Path.Combine(root, name)).FullName;
-                var torchSharp = RepositoryPaths.Combine("tests", "TorchSharpApi", "bin", Configuration, "net10.0", "TorchSharp.dll");
                 File.WriteAllText(Path.Combine(directory, "Consumer.csproj"), $"""
                     <Project Sdk="Microsoft.NET.Sdk">
                       <PropertyGroup>
@@ -164,7 +171,6 @@ namespace WdGen.Package.Tests
                       </PropertyGroup>
                       <ItemGroup>
                         <PackageReference Include="WdGen" Version="{Version}" />
-                        <Reference Include="TorchSharp" HintPath="{torchSharp}" />
                       </ItemGroup>
                     </Project>
                     """);
@@ -174,7 +180,10 @@ namespace WdGen.Package.Tests
                 }
 
                 var packages = Path.Combine(root, "packages");
-                var restore = Run(directory, "restore", "--source", Feed, "--packages", packages);
+                // WdGen from the feed into a cache of its own (a cached older build of the same version must not win);
+                // TorchSharp, its dependency, from the machine's package sources, reusing the user's cache.
+                var globalPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+                var restore = Run(directory, "restore", "--packages", packages, "-p:RestoreAdditionalProjectSources=" + Feed, "-p:RestoreAdditionalProjectFallbackFolders=" + globalPackages);
                 if (restore.ExitCode != 0)
                 {
                     return restore;

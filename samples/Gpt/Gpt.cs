@@ -44,6 +44,15 @@ namespace WdGen.Samples.Gpt
             ln_f = nn.LayerNorm(config.Width);
             lm_head = nn.Linear(config.Width, config.Vocabulary, hasBias: false);
             lm_head.weight = wte.weight!;
+
+            // GPT-2's initialization of the embeddings (std 0.02). TorchSharp's default, N(0, 1), makes the tied head's
+            // first logits so large that the first loss is about 40 instead of ln(vocabulary) ≈ 4.
+            using (torch.no_grad())
+            {
+                wte.weight!.normal_(0, 0.02);
+                wpe.weight!.normal_(0, 0.02);
+            }
+
             RegisterComponents();
         }
 

@@ -30,14 +30,7 @@ Console.WriteLine("Plan from the declared fields (DecayPlan.Of<Gpt>()):");
 Console.WriteLine(DecayPlan.Of<Gpt>());
 Console.WriteLine();
 
-try
-{
-    return Train();
-}
-catch (Exception e) when (FixtureLimit.Reached(e))
-{
-    return FixtureLimit.Report(e);
-}
+return Train();
 
 int Train()
 {
@@ -58,16 +51,17 @@ int Train()
         Console.WriteLine($"Resumed from {checkpoint.Directory} at step {start} (weights, AdamW moments and step counts).");
     }
 
-    var random = new Random(options.Seed + start);
     var batchTokens = options.BatchSize * config.BlockSize;
     var progress = new ProgressBar("training", options.Steps);
     var clock = Stopwatch.StartNew();
-    double smoothed = double.NaN;
+    double smoothed = double.NaN, firstLoss = double.NaN, lastLoss = double.NaN;
     model.train();
     for (var i = 0; i < options.Steps; i++)
     {
         using var scope = torch.NewDisposeScope();
-        var (inputs, targets) = Batch(random, options.BatchSize, config.BlockSize);
+        // Each step's batch depends only on the seed and the step, so a resumed run sees the batches the
+        // uninterrupted run would have seen, and ends with the same weights, bit for bit.
+        var (inputs, targets) = Batch(new Random(unchecked(options.Seed * 1_000_003 + start + i)), options.BatchSize, config.BlockSize);
         var x = torch.tensor(inputs, new long[] { options.BatchSize, config.BlockSize });
         var y = torch.tensor(targets, new long[] { options.BatchSize * config.BlockSize });
         optimizer.zero_grad();
@@ -77,6 +71,8 @@ int Train()
         optimizer.step();
 
         var value = loss.item<float>();
+        firstLoss = double.IsNaN(firstLoss) ? value : firstLoss;
+        lastLoss = value;
         smoothed = double.IsNaN(smoothed) ? value : 0.9 * smoothed + 0.1 * value;
         var tokensPerSecond = (i + 1) * batchTokens / clock.Elapsed.TotalSeconds;
         progress.Report(i + 1, $"step {start + i + 1}  loss {smoothed:0.000}  {tokensPerSecond:N0} tokens/s");
@@ -87,10 +83,23 @@ int Train()
     }
 
     Console.WriteLine($"Checkpoint: {Path.GetFullPath(checkpoint.Directory)} (step {start + options.Steps}); continue with --resume.");
+    Console.WriteLine($"Loss: first step {firstLoss:0.0000}, last step {lastLoss:0.0000}; weights after step {start + options.Steps}: SHA-256 {WeightsDigest(model)}");
     Console.WriteLine();
     Console.WriteLine("Sample (temperature 0.8):");
     Console.WriteLine(Generate(model, config, 300, 0.8, new Random(options.Seed)));
     return 0;
+}
+
+// A digest of every parameter's bytes in named_parameters() order: equal digests, equal weights.
+string WeightsDigest(Gpt model)
+{
+    using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+    foreach (var (_, parameter) in model.named_parameters())
+    {
+        sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(parameter.data<float>().ToArray().AsSpan()));
+    }
+
+    return Convert.ToHexString(sha.GetHashAndReset()).Substring(0, 16);
 }
 
 // A batch of random windows: inputs [batch · block] and, shifted by one character, the targets.

@@ -11,13 +11,13 @@ using WdGen.Tests.Shared;
 namespace WdGen.Samples.Tests
 {
     /// <summary>One compiler diagnostic from a build log: ID, file (relative to the sample folder) and line.</summary>
-    internal readonly record struct BuildDiagnostic(string Severity, string Id, string File, int Line)
+    public readonly record struct BuildDiagnostic(string Severity, string Id, string File, int Line)
     {
         public override string ToString() => $"{File}({Line}): {Severity} {Id}";
     }
 
     /// <summary>The outcome of one <c>dotnet build</c> of a sample; disposing it deletes the build's scratch folder.</summary>
-    internal sealed record BuildResult(int ExitCode, string Log, IReadOnlyList<BuildDiagnostic> Diagnostics, string OutputDirectory, string ScratchDirectory)
+    public sealed record BuildResult(int ExitCode, string Log, IReadOnlyList<BuildDiagnostic> Diagnostics, string OutputDirectory, string ScratchDirectory)
         : IDisposable
     {
         public void Dispose()
@@ -34,8 +34,8 @@ namespace WdGen.Samples.Tests
     }
 
     /// <summary>
-    /// Builds a sample in a subprocess: <c>dotnet build samples/X -p:TorchSharpMode=Fixture</c>, into a scratch folder
-    /// (so it always compiles and reports its diagnostics afresh), without rebuilding the projects it references.
+    /// Builds a sample in a subprocess, <c>dotnet build samples/X</c>, into a scratch folder (so it always compiles and
+    /// reports its diagnostics afresh), without rebuilding the projects it references; runs <c>dotnet</c> commands.
     /// </summary>
     internal static class SampleBuild
     {

@@ -95,6 +95,7 @@ namespace WdGen.CompileBenchmarks
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
             .Append(MetadataReference.CreateFromFile(typeof(DecayGroupsAttribute).Assembly.Location))
             .Append(MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location))
+            .Append(MetadataReference.CreateFromFile(typeof(TorchSharpDecayGroups).Assembly.Location))
             .ToImmutableArray();
 
         private static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = typeof(WdGen.Analyzers.OptimizerUsageAnalyzer).Assembly.GetTypes()

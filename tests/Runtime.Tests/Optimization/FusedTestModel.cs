@@ -5,7 +5,7 @@ using WdGen.Optimization;
 namespace WdGen.Runtime.Tests.Optimization
 {
     /// <summary>A deterministic synthetic model for engine tests that need no oracle.</summary>
-    public sealed class FusedTestModel
+    internal sealed class FusedTestModel
     {
         public FusedTestModel(FusedAlgorithm algorithm, int seed = 7, int scale = 1)
         {

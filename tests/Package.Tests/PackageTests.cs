@@ -139,7 +139,8 @@ namespace WdGen.Package.Tests
                 var configuration = typeof(PackageTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
                 Configuration = configuration;
                 Feed = Directory.CreateDirectory(Path.Combine(root, "feed")).FullName;
-                var (exitCode, log) = Run(RepositoryPaths.Root, "pack", Path.Combine("src", "TorchSharp", "WdGen.TorchSharp.csproj"), "-c", configuration, "--no-build", "-o", Feed);
+                // The whole solution, as `dotnet pack WdGen.sln` packs it: exactly one package comes out.
+                var (exitCode, log) = Run(RepositoryPaths.Root, "pack", "WdGen.sln", "-c", configuration, "--no-build", "-o", Feed);
                 if (exitCode != 0)
                 {
                     throw new InvalidOperationException("dotnet pack failed:\n" + log);

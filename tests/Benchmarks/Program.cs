@@ -11,6 +11,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Tasks;
 using WdGen.Optimization;
+using WdGen.Optimization.Engine;
 
 namespace WdGen.Benchmarks
 {
@@ -118,11 +119,11 @@ namespace WdGen.Benchmarks
             // WdGen fused AdamW: two groups (decay / no decay), pointer API, zero allocation expected.
             var groups = new[] { new FusedGroupOptions { LearningRate = 1e-3, WeightDecay = 0.1 }, new FusedGroupOptions { LearningRate = 1e-3 } };
             var specs = set.Tensors.Select((t, i) => new FusedParameterSpec(t.Name, decay[i] ? 0 : 1, lengths[i])).ToArray();
-            using (var opt = new FusedOptimizer(FusedAlgorithm.AdamW, groups, specs, "bench", new FusedEngineOptions { ThreadCount = threads }))
+            using (var opt = new OptimizerEngine(FusedAlgorithm.AdamW, groups, specs, "bench", new FusedEngineOptions { ThreadCount = threads }))
             {
                 for (var i = 0; i < n; i++)
                 {
-                    opt.SetBuffers(i, p[i], lengths[i], g[i], lengths[i]);
+                    opt.SetBuffers(i, (nint)p[i], lengths[i], (nint)g[i], lengths[i]);
                 }
 
                 for (var w = 0; w < 2; w++)

@@ -2,16 +2,20 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Reflection;
 using System.Runtime.InteropServices;
+using WdGen.Optimization.Algorithms;
 using WdGen.Optimization;
+using WdGen.Optimization.Engine;
+using WdGen.Optimization.Backends.Cuda;
 using WdGen.Optimization.Cuda;
 using Xunit;
 
 namespace WdGen.Cuda.Tests
 {
     /// <summary>
-    /// The kernel text compiled for the CPU (<see cref="EmulatedKernel"/>) behind the real <see cref="CudaFusedOptimizer"/>,
-    /// compared element by element with the C# CPU engine over random work lists. The bound is exact equality of the
+    /// The kernel text compiled for the CPU (<see cref="EmulatedKernel"/>) behind the real <see cref="CudaBackend"/>,
+    /// compared element by element with the CPU backend over random work lists. The bound is exact equality of the
     /// float bits: both sides perform the same IEEE round-to-nearest operations in the same order.
     /// </summary>
     public sealed unsafe class EmulatedKernelTests
@@ -27,8 +31,8 @@ namespace WdGen.Cuda.Tests
         {
             var scenario = Scenario.Random(algorithm, seed);
             using var device = new EmulatedDevice();
-            using var cpu = new FusedOptimizer(algorithm, scenario.Groups(), scenario.Specs, "fp", new FusedEngineOptions { ChunkElements = scenario.Chunk, ThreadCount = 3, CheckNonFinite = scenario.Check });
-            using var gpu = new CudaFusedOptimizer(algorithm, scenario.Groups(), scenario.Specs, "fp", new FusedEngineOptions { ChunkElements = scenario.Chunk, CheckNonFinite = scenario.Check }, device, ownsDevice: false);
+            using var cpu = new OptimizerEngine(algorithm, scenario.Groups(), scenario.Specs, "fp", new FusedEngineOptions { ChunkElements = scenario.Chunk, ThreadCount = 3, CheckNonFinite = scenario.Check });
+            using var gpu = new OptimizerEngine(algorithm, scenario.Groups(), scenario.Specs, "fp", new FusedEngineOptions { ChunkElements = scenario.Chunk, CheckNonFinite = scenario.Check }, () => new CudaBackend(device, ownsDevice: false));
             var cpuParams = scenario.Initial();
             var gpuParams = scenario.Initial();
             for (var step = 0; step < scenario.Steps; step++)
@@ -49,24 +53,42 @@ namespace WdGen.Cuda.Tests
         }
 
         [EmulationFact]
-        public void KernelStructLayoutMatchesTheHostTables()
+        public void KernelStructLayoutsComeFromTheHostsStructsAndCompile()
         {
-            var layout = EmulatedKernel.Layout();
-            Assert.Equal(
-                new long[]
-                {
-                    sizeof(FusedCoefficients), Marshal.OffsetOf<FusedCoefficients>(nameof(FusedCoefficients.NegLr)), Marshal.OffsetOf<FusedCoefficients>(nameof(FusedCoefficients.Flags)),
-                    sizeof(CudaTensorEntry), Marshal.OffsetOf<CudaTensorEntry>(nameof(CudaTensorEntry.Mask)), Marshal.OffsetOf<CudaTensorEntry>(nameof(CudaTensorEntry.Numel)),
-                    Marshal.OffsetOf<CudaTensorEntry>(nameof(CudaTensorEntry.Coefficients)), sizeof(CudaBlockEntry), sizeof(CudaCoefficientTable),
-                    CudaFusedOptimizer.CoefficientRows, 4, CudaFusedOptimizer.ThreadsPerBlock,
-                },
-                layout);
+            // One static_assert per size and field of every struct the host fills; the emulation build checks them all.
+            var prelude = CudaLayout.Prelude(OptimizerAlgorithm.All);
+            foreach (var type in new[] { typeof(TensorSlot), typeof(BlockEntry) }.Concat(OptimizerAlgorithm.All.Select(a => a.CoefficientType)).Distinct())
+            {
+                var fields = type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic);
+                Assert.Equal(fields.Length + 1, prelude.Split('\n').Count(l => l.StartsWith("static_assert", StringComparison.Ordinal) && l.Contains("host's " + type.Name, StringComparison.Ordinal)));
+            }
+
+            Assert.Contains("#define WDG_SGD_FIRST_MOMENTUM 16", prelude);
+            Assert.Contains("float* state3;", prelude);
+            EmulatedKernel.EnsureBuilt();
+        }
+
+        [EmulationFact]
+        public void EachAlgorithmLaunchesItsOwnKernel()
+        {
+            foreach (var algorithm in OptimizerAlgorithm.All)
+            {
+                var specs = new[] { new FusedParameterSpec("w", 0, 100) };
+                var groups = new[] { new FusedGroupOptions { Momentum = 0.9 } };
+                RunBoth(algorithm.Kind, groups, specs, 1, out var device);
+                Assert.Equal(new[] { algorithm.CudaKernel }, device.Kernels);
+            }
         }
 
         [Fact]
-        public void TheEmbeddedKernelIsTheRepositoryFile()
+        public void TheComposedSourceHoldsEveryRepositoryKernelFileAndCachesByItsHash()
         {
-            Assert.Equal(File.ReadAllText(KernelFiles.Kernel).ReplaceLineEndings("\n"), CudaKernelSource.Text.ReplaceLineEndings("\n"));
+            foreach (var file in KernelFiles.Sources)
+            {
+                Assert.Contains(File.ReadAllText(file).ReplaceLineEndings("\n").Trim(), CudaKernelSource.Text.ReplaceLineEndings("\n"));
+            }
+
+            Assert.Equal(OptimizerAlgorithm.All.Select(a => a.CudaKernel).Distinct().Count(), CudaKernelSource.Text.Split("WDG_STEP_KERNEL(wdgen_").Length - 1);
             Assert.Matches("^[0-9a-f]{16}$", CudaKernelSource.Hash);
             var path = CudaKernelSource.CachePath("compute_80", "nvrtc 12.4");
             Assert.EndsWith("-compute_80.ptx", path);
@@ -81,7 +103,7 @@ namespace WdGen.Cuda.Tests
             var specs = Enumerable.Range(0, 5000).Select(i => new FusedParameterSpec("p" + i, i % 2, 1 + (i % 7), i % 3 == 0 ? Enumerable.Repeat(0.5f, 1 + (i % 7)).ToArray() : null)).ToArray();
             var groups = new[] { new FusedGroupOptions { LearningRate = 0.01, WeightDecay = 0.1 }, new FusedGroupOptions { LearningRate = 0.02 } };
             RunBoth(FusedAlgorithm.AdamW, groups, specs, 3, out var device);
-            Assert.Equal(3 * ((5000 + CudaFusedOptimizer.TensorsPerLaunch - 1) / CudaFusedOptimizer.TensorsPerLaunch), device.StepLaunches);
+            Assert.Equal(3 * ((5000 + CudaBackend.TensorsPerLaunch - 1) / CudaBackend.TensorsPerLaunch), device.StepLaunches);
 
             // 40 groups (more distinct coefficient rows than a table holds): two launches per step.
             var many = Enumerable.Range(0, 40).Select(g => new FusedGroupOptions { LearningRate = 0.001 * (g + 1), WeightDecay = 0.01 * g, Amsgrad = g % 5 == 0 }).ToArray();
@@ -104,8 +126,8 @@ namespace WdGen.Cuda.Tests
                     new FusedGroupOptions { LearningRate = 0.003, Momentum = 0.8, Nesterov = true, Maximize = true },
                 };
                 using var device = new EmulatedDevice();
-                using var cpu = new FusedOptimizer(algorithm, Groups(), specs, "fp");
-                using var gpu = new CudaFusedOptimizer(algorithm, Groups(), specs, "fp", null, device, ownsDevice: false);
+                using var cpu = new OptimizerEngine(algorithm, Groups(), specs, "fp");
+                using var gpu = new OptimizerEngine(algorithm, Groups(), specs, "fp", null, () => new CudaBackend(device, ownsDevice: false));
                 var rng = new Random(5);
                 var cpuParams = specs.Select(s => Masks.Normal(rng, s.Length)).ToArray();
                 var gpuParams = cpuParams.Select(p => (float[])p.Clone()).ToArray();
@@ -158,7 +180,7 @@ namespace WdGen.Cuda.Tests
             {
                 var options = new FusedEngineOptions { ChunkElements = scenario.Chunk };
                 using var device = new EmulatedDevice();
-                using var cpu = new FusedOptimizer(FusedAlgorithm.AdamW, scenario.Groups(), scenario.Specs, "fp", options);
+                using var cpu = new OptimizerEngine(FusedAlgorithm.AdamW, scenario.Groups(), scenario.Specs, "fp", options);
                 var cpuParams = scenario.Initial();
                 for (var step = 0; step < 3; step++)
                 {
@@ -167,7 +189,7 @@ namespace WdGen.Cuda.Tests
 
                 // CPU → GPU: the GPU engine continues from the CPU's state exactly as the CPU engine does.
                 cpu.SaveState(Path.Combine(directory, "cpu.state"));
-                using var gpu = new CudaFusedOptimizer(FusedAlgorithm.AdamW, scenario.Groups(), scenario.Specs, "fp", options, device, ownsDevice: false);
+                using var gpu = new OptimizerEngine(FusedAlgorithm.AdamW, scenario.Groups(), scenario.Specs, "fp", options, () => new CudaBackend(device, ownsDevice: false));
                 gpu.LoadState(Path.Combine(directory, "cpu.state"));
                 Compare.States(cpu, gpu, scenario.Specs);
                 var gpuParams = cpuParams.Select(p => (float[])p.Clone()).ToArray();
@@ -183,12 +205,12 @@ namespace WdGen.Cuda.Tests
                 gpu.SaveState(Path.Combine(directory, "gpu.state"));
                 cpu.SaveState(Path.Combine(directory, "cpu2.state"));
                 Assert.Equal(File.ReadAllBytes(Path.Combine(directory, "cpu2.state")), File.ReadAllBytes(Path.Combine(directory, "gpu.state")));
-                using var cpu2 = new FusedOptimizer(FusedAlgorithm.AdamW, scenario.Groups(), scenario.Specs, "fp", options);
+                using var cpu2 = new OptimizerEngine(FusedAlgorithm.AdamW, scenario.Groups(), scenario.Specs, "fp", options);
                 cpu2.LoadState(Path.Combine(directory, "gpu.state"));
                 Compare.States(cpu2, gpu, scenario.Specs);
 
                 // The same checks as the CPU engine: a wrong fingerprint changes nothing.
-                using var other = new CudaFusedOptimizer(FusedAlgorithm.AdamW, scenario.Groups(), scenario.Specs, "other", options, device, ownsDevice: false);
+                using var other = new OptimizerEngine(FusedAlgorithm.AdamW, scenario.Groups(), scenario.Specs, "other", options, () => new CudaBackend(device, ownsDevice: false));
                 var error = Assert.Throws<InvalidDataException>(() => other.LoadState(Path.Combine(directory, "gpu.state")));
                 Assert.Contains("fingerprint", error.Message);
             }
@@ -203,7 +225,7 @@ namespace WdGen.Cuda.Tests
         {
             var scenario = Scenario.Random(FusedAlgorithm.Sgd, 3);
             using var device = new EmulatedDevice();
-            using (var gpu = new CudaFusedOptimizer(FusedAlgorithm.Sgd, scenario.Groups(), scenario.Specs, "fp", null, device, ownsDevice: false))
+            using (var gpu = new OptimizerEngine(FusedAlgorithm.Sgd, scenario.Groups(), scenario.Specs, "fp", null, () => new CudaBackend(device, ownsDevice: false)))
             {
                 gpu.Step(scenario.Initial(), scenario.Gradients(0));
                 Assert.True(device.LiveAllocations > 0);
@@ -214,9 +236,9 @@ namespace WdGen.Cuda.Tests
 
         private static void RunBoth(FusedAlgorithm algorithm, FusedGroupOptions[] groups, FusedParameterSpec[] specs, int steps, out EmulatedDevice device)
         {
-            device = new EmulatedDevice();
-            using var cpu = new FusedOptimizer(algorithm, groups.Select(g => g.Clone()).ToArray(), specs, "fp");
-            using var gpu = new CudaFusedOptimizer(algorithm, groups.Select(g => g.Clone()).ToArray(), specs, "fp", null, device, ownsDevice: false);
+            var emulated = device = new EmulatedDevice();
+            using var cpu = new OptimizerEngine(algorithm, groups.Select(g => g.Clone()).ToArray(), specs, "fp");
+            using var gpu = new OptimizerEngine(algorithm, groups.Select(g => g.Clone()).ToArray(), specs, "fp", null, () => new CudaBackend(emulated, ownsDevice: false));
             var rng = new Random(11);
             var cpuParams = specs.Select(s => Masks.Normal(rng, s.Length)).ToArray();
             var gpuParams = cpuParams.Select(p => (float[])p.Clone()).ToArray();
@@ -379,12 +401,12 @@ namespace WdGen.Cuda.Tests
             }
         }
 
-        public static void States(FusedOptimizer cpu, CudaFusedOptimizer gpu, FusedParameterSpec[] specs)
+        public static void States(OptimizerEngine cpu, OptimizerEngine gpu, FusedParameterSpec[] specs)
         {
             for (var p = 0; p < specs.Length; p++)
             {
                 Assert.Equal(cpu.StepCount(p), gpu.StepCount(p));
-                foreach (var kind in Enum.GetValues<FusedStateKind>())
+                foreach (var kind in cpu.Algorithm.States.Select(state => state.Name))
                 {
                     var a = new float[specs[p].Length];
                     var b = new float[specs[p].Length];

@@ -2,6 +2,8 @@ using System;
 using System.Diagnostics;
 using System.Linq;
 using WdGen.Optimization;
+using WdGen.Optimization.Engine;
+using WdGen.Optimization.Backends.Cuda;
 using WdGen.Optimization.Cuda;
 using Xunit;
 using Xunit.Abstractions;
@@ -26,8 +28,8 @@ namespace WdGen.Cuda.Tests
                 foreach (var seed in new[] { 1, 2, 3 })
                 {
                     var scenario = Scenario.Random(algorithm, seed);
-                    using var cpu = new FusedOptimizer(algorithm, scenario.Groups(), scenario.Specs, "fp", new FusedEngineOptions { ChunkElements = scenario.Chunk, CheckNonFinite = scenario.Check });
-                    using var gpu = new CudaFusedOptimizer(algorithm, scenario.Groups(), scenario.Specs, "fp", new FusedEngineOptions { ChunkElements = scenario.Chunk, CheckNonFinite = scenario.Check });
+                    using var cpu = new OptimizerEngine(algorithm, scenario.Groups(), scenario.Specs, "fp", new FusedEngineOptions { ChunkElements = scenario.Chunk, CheckNonFinite = scenario.Check });
+                    using var gpu = new OptimizerEngine(algorithm, scenario.Groups(), scenario.Specs, "fp", new FusedEngineOptions { ChunkElements = scenario.Chunk, CheckNonFinite = scenario.Check }, () => CudaBackend.Create(0));
                     var cpuParams = scenario.Initial();
                     var gpuParams = scenario.Initial();
                     for (var step = 0; step < scenario.Steps; step++)
@@ -36,7 +38,7 @@ namespace WdGen.Cuda.Tests
                         scenario.Schedule(gpu.Groups, step);
                         var grads = scenario.Gradients(step);
                         Assert.Equal(cpu.Step(cpuParams, grads).NonFiniteParameters, gpu.Step(gpuParams, grads).NonFiniteParameters);
-                        Compare.Parameters(cpuParams, gpuParams, $"{algorithm} seed {seed} step {step} on {gpu.DeviceName}");
+                        Compare.Parameters(cpuParams, gpuParams, $"{algorithm} seed {seed} step {step} on {gpu.Backend.Name}");
                     }
 
                     Compare.States(cpu, gpu, scenario.Specs);
@@ -49,7 +51,7 @@ namespace WdGen.Cuda.Tests
         {
             var specs = Gpt2Small.Parameters();
             var groups = new[] { new FusedGroupOptions { LearningRate = 6e-4, WeightDecay = 0.1 }, new FusedGroupOptions { LearningRate = 6e-4 } };
-            using var gpu = new CudaFusedOptimizer(FusedAlgorithm.AdamW, groups, specs, "gpt2");
+            using var gpu = new OptimizerEngine(FusedAlgorithm.AdamW, groups, specs, "gpt2", null, () => CudaBackend.Create(0));
             var device = new CudaDriverDevice(0);
             try
             {
@@ -71,8 +73,8 @@ namespace WdGen.Cuda.Tests
                 device.Synchronize();
                 var seconds = clock.Elapsed.TotalSeconds / steps;
                 var elements = specs.Sum(s => s.Length);
-                _output.WriteLine($"{gpu.DeviceName}: GPT-2 small AdamW step {seconds * 1e3:F3} ms, {elements * 28 / seconds / 1e9:F1} GB/s at 28 B/param, {gpu.LastLaunchCount} launch(es) for {specs.Length} tensors");
-                Assert.Equal((specs.Length + CudaFusedOptimizer.TensorsPerLaunch - 1) / CudaFusedOptimizer.TensorsPerLaunch, gpu.LastLaunchCount);
+                _output.WriteLine($"{gpu.Backend.Name}: GPT-2 small AdamW step {seconds * 1e3:F3} ms, {elements * 28 / seconds / 1e9:F1} GB/s at 28 B/param, {((CudaBackend)gpu.Backend).LastLaunchCount} launch(es) for {specs.Length} tensors");
+                Assert.Equal((specs.Length + CudaBackend.TensorsPerLaunch - 1) / CudaBackend.TensorsPerLaunch, ((CudaBackend)gpu.Backend).LastLaunchCount);
                 foreach (var (param, grad) in buffers)
                 {
                     device.Free(param);

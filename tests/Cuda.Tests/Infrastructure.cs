@@ -4,6 +4,8 @@ using System.Diagnostics;
 using System.IO;
 using System.Runtime.InteropServices;
 using WdGen.Optimization;
+using WdGen.Optimization.Engine;
+using WdGen.Optimization.Backends.Cuda;
 using WdGen.Optimization.Cuda;
 using WdGen.Tests.Shared;
 using Xunit;
@@ -13,9 +15,16 @@ namespace WdGen.Cuda.Tests
     /// <summary>Paths of the kernel source and the emulation files.</summary>
     internal static class KernelFiles
     {
-        public static string KernelDirectory => RepositoryPaths.Combine("src", "Runtime", "Optimization", "Cuda");
+        /// <summary>The kernel files as the repository holds them (the assembly embeds the same files).</summary>
+        public static IEnumerable<string> Sources => Directory.EnumerateFiles(RepositoryPaths.Combine("src", "Runtime", "Optimization"), "*.cu*", SearchOption.AllDirectories);
 
-        public static string Kernel => Path.Combine(KernelDirectory, "fused_optimizer.cu");
+        /// <summary>The composed kernel source (generated declarations, the apply loop, every algorithm), written to a temporary folder.</summary>
+        public static string WriteComposed(string directory)
+        {
+            var path = Path.Combine(directory, "wdgen_kernels.cu");
+            File.WriteAllText(path, CudaKernelSource.Text);
+            return path;
+        }
 
         public static string EmulationDirectory => RepositoryPaths.Combine("tests", "Cuda.Tests", "Emulation");
     }
@@ -122,8 +131,9 @@ namespace WdGen.Cuda.Tests
     }
 
     /// <summary>
-    /// The real kernel text (src/Runtime/Optimization/Cuda/fused_optimizer.cu) compiled as C++ with
-    /// Emulation/cuda_cpu_emulation.h into a shared library in a temporary folder, once per test run.
+    /// The real kernel text (CudaKernelSource.Text: the generated declarations, multi_tensor.cuh and every algorithm's
+    /// .cu file) compiled as C++ with Emulation/cuda_cpu_emulation.h into a shared library in a temporary folder, once
+    /// per test run.
     /// </summary>
     internal static unsafe class EmulatedKernel
     {
@@ -137,32 +147,26 @@ namespace WdGen.Cuda.Tests
             : Compiler == null ? "no C++ compiler (g++, c++ or clang++) on PATH"
             : null;
 
-        public static delegate* unmanaged<int, int, CudaTensorEntry*, CudaBlockEntry*, CudaCoefficientTable*, int, int, int> Step =>
-            (delegate* unmanaged<int, int, CudaTensorEntry*, CudaBlockEntry*, CudaCoefficientTable*, int, int, int>)NativeLibrary.GetExport(Library.Value, "wdgen_emulated_step");
+        /// <summary>The emulated launch of a step kernel (WDG_EMULATED_STEP in cuda_cpu_emulation.h exports one per kernel).</summary>
+        public static delegate* unmanaged<int, int, TensorSlot*, BlockEntry*, void*, int, int> Step(string kernel) =>
+            (delegate* unmanaged<int, int, TensorSlot*, BlockEntry*, void*, int, int>)NativeLibrary.GetExport(Library.Value, kernel + "_emulated");
 
-        public static delegate* unmanaged<int, int, CudaTensorEntry*, CudaBlockEntry*, int, int*, int> NonFinite =>
-            (delegate* unmanaged<int, int, CudaTensorEntry*, CudaBlockEntry*, int, int*, int>)NativeLibrary.GetExport(Library.Value, "wdgen_emulated_nonfinite");
+        public static delegate* unmanaged<int, int, TensorSlot*, BlockEntry*, int, int*, int> NonFinite =>
+            (delegate* unmanaged<int, int, TensorSlot*, BlockEntry*, int, int*, int>)NativeLibrary.GetExport(Library.Value, CudaKernelSource.NonFiniteKernel + "_emulated");
 
-        public static long[] Layout()
-        {
-            var layout = (delegate* unmanaged<long*, int, int>)NativeLibrary.GetExport(Library.Value, "wdgen_layout");
-            var values = new long[32];
-            fixed (long* v = values)
-            {
-                var count = layout(v, values.Length);
-                return values.AsSpan(0, count).ToArray();
-            }
-        }
+        /// <summary>Builds the emulation (or fails with the compiler's output): the static_asserts of the generated declarations are checked here.</summary>
+        public static void EnsureBuilt() => _ = Library.Value;
 
         private static IntPtr Build()
         {
             var directory = Directory.CreateTempSubdirectory("wdgen-cuda-emulation-").FullName;
+            KernelFiles.WriteComposed(directory);
             var output = System.IO.Path.Combine(directory, "libwdgen_cuda_emulation.so");
             var arguments = new List<string>
             {
                 "-std=c++17", "-O2", "-Wall", "-Wextra", "-Werror", "-Wno-unknown-pragmas",
                 "-ffp-contract=off", "-fno-fast-math", "-fPIC", "-shared",
-                "-I", KernelFiles.EmulationDirectory, "-I", KernelFiles.KernelDirectory,
+                "-I", KernelFiles.EmulationDirectory, "-I", directory,
                 "-o", output, System.IO.Path.Combine(KernelFiles.EmulationDirectory, "emulated_launch.cpp"),
             };
             var (exit, text) = Tool.Run(Compiler!, arguments);
@@ -192,11 +196,14 @@ namespace WdGen.Cuda.Tests
     {
         private readonly Dictionary<ulong, nuint> _live = new();
 
-        public string Name => "CPU emulation of fused_optimizer.cu";
+        public string Name => "CPU emulation of the CUDA kernels";
 
         public int StepLaunches { get; private set; }
 
         public List<int> LaunchGrids { get; } = new();
+
+        /// <summary>The entry point of every step launch, in order.</summary>
+        public List<string> Kernels { get; } = new();
 
         public int Uploads { get; private set; }
 
@@ -237,16 +244,16 @@ namespace WdGen.Cuda.Tests
             NativeMemory.Clear((void*)destination, (nuint)bytes);
         }
 
-        public void LaunchStep(int blocks, int threads, ulong tensors, ulong blockTable, in CudaCoefficientTable table, int chunkSize, int algorithm)
+        public void LaunchStep(string kernel, int blocks, int threads, ulong tensors, ulong blockTable, void* table, int tableBytes, int chunkSize)
         {
             StepLaunches++;
             LaunchGrids.Add(blocks);
-            var copy = table;
-            Assert.Equal(0, EmulatedKernel.Step(blocks, threads, (CudaTensorEntry*)tensors, (CudaBlockEntry*)blockTable, &copy, chunkSize, algorithm));
+            Kernels.Add(kernel);
+            Assert.Equal(0, EmulatedKernel.Step(kernel)(blocks, threads, (TensorSlot*)tensors, (BlockEntry*)blockTable, table, chunkSize));
         }
 
         public void LaunchNonFinite(int blocks, int threads, ulong tensors, ulong blockTable, int chunkSize, ulong found) =>
-            Assert.Equal(0, EmulatedKernel.NonFinite(blocks, threads, (CudaTensorEntry*)tensors, (CudaBlockEntry*)blockTable, chunkSize, (int*)found));
+            Assert.Equal(0, EmulatedKernel.NonFinite(blocks, threads, (TensorSlot*)tensors, (BlockEntry*)blockTable, chunkSize, (int*)found));
 
         public void Synchronize()
         {

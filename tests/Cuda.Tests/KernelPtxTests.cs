@@ -1,12 +1,14 @@
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
+using WdGen.Optimization.Algorithms;
+using WdGen.Optimization.Backends.Cuda;
 using Xunit;
 
 namespace WdGen.Cuda.Tests
 {
     /// <summary>
-    /// fused_optimizer.cu compiles to PTX with clang-16's NVPTX back end, with no CUDA headers or libraries
+    /// The composed kernel source compiles to PTX with clang-16's NVPTX back end, with no CUDA headers or libraries
     /// (-nocudainc -nocudalib) and warnings as errors, for Volta, Ampere and Hopper.
     /// </summary>
     public sealed class KernelPtxTests
@@ -20,23 +22,28 @@ namespace WdGen.Cuda.Tests
             var directory = Directory.CreateTempSubdirectory("wdgen-ptx-").FullName;
             try
             {
-                var output = Path.Combine(directory, $"fused_optimizer.{architecture}.ptx");
+                var output = Path.Combine(directory, $"wdgen_kernels.{architecture}.ptx");
                 var (exit, text) = Tool.Run(Clang.Path!, new[]
                 {
                     "-x", "cuda", "--cuda-device-only", "-nocudainc", "-nocudalib", "--cuda-gpu-arch=" + architecture,
-                    "-S", "-O3", "-Werror", "-Wall", "-Wextra", "-ffp-contract=off", "-o", output, KernelFiles.Kernel,
+                    "-S", "-O3", "-Werror", "-Wall", "-Wextra", "-ffp-contract=off", "-o", output, KernelFiles.WriteComposed(directory),
                 });
                 Assert.True(exit == 0, $"clang-16 failed ({exit}):\n{text}");
                 var ptx = File.ReadAllText(output);
                 Assert.Contains(".target " + architecture, ptx);
-                Assert.Contains(".visible .entry wdgen_fused_step(", ptx);
+                var kernels = OptimizerAlgorithm.All.Select(a => (a.CudaKernel, Bytes: CudaLayout.TableRows * a.CoefficientSize)).Distinct().ToList();
+                foreach (var (kernel, bytes) in kernels)
+                {
+                    Assert.Contains(".visible .entry " + kernel + "(", ptx);
+
+                    // Each launch's coefficient table is a by-value kernel parameter: TableRows rows of the algorithm's coefficients.
+                    Assert.Matches($@"\.param \.align \d+ \.b8 {kernel}_param_2\[{bytes}\]", ptx);
+                }
+
                 Assert.Contains(".visible .entry wdgen_nonfinite(", ptx);
 
-                // __launch_bounds__(512): the register budget fits the engine's 512-thread blocks.
-                Assert.Equal(2, Regex.Matches(ptx, @"\.maxntid 512, 1, 1").Count);
-
-                // The per-launch coefficient table is a by-value kernel parameter of 32 rows × 56 bytes.
-                Assert.Matches(@"\.param \.align \d+ \.b8 wdgen_fused_step_param_2\[1792\]", ptx);
+                // __launch_bounds__(512): the register budget fits the backend's 512-thread blocks.
+                Assert.Equal(kernels.Count + 1, Regex.Matches(ptx, @"\.maxntid 512, 1, 1").Count);
 
                 // The aligned path uses 16-byte vector loads and stores.
                 Assert.Contains("ld.v4.f32", ptx);
@@ -79,7 +86,7 @@ namespace WdGen.Cuda.Tests
                     {
                         "-x", "cuda", "--cuda-device-only", "-nocudainc", "-nocudalib", "--cuda-gpu-arch=sm_80",
                         "-S", "-O3", "-Werror", "-Wall", "-Wextra", "-ffp-contract=off", "-o", output,
-                    }.Concat(extra).Append(KernelFiles.Kernel);
+                    }.Concat(extra).Append(KernelFiles.WriteComposed(directory));
                     var (exit, text) = Tool.Run(Clang.Path!, arguments);
                     Assert.True(exit == 0, $"clang-16 failed ({exit}):\n{text}");
                     return string.Join("\n", File.ReadAllLines(output).Where(line => !line.StartsWith("//", System.StringComparison.Ordinal)));
@@ -87,7 +94,7 @@ namespace WdGen.Cuda.Tests
 
                 var nvrtc = Compile("nvrtc.ptx", "-include", Path.Combine(KernelFiles.EmulationDirectory, "nvrtc_prelude.h"));
                 var clang = Compile("clang.ptx");
-                Assert.Contains(".visible .entry wdgen_fused_step(", nvrtc);
+                Assert.Contains(".visible .entry wdgen_adam_step(", nvrtc);
                 Assert.Equal(clang, nvrtc);
             }
             finally

@@ -4,6 +4,8 @@ using System.Linq;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using WdGen.Optimization;
+using WdGen.Optimization.Engine;
+using WdGen.Optimization.Backends.Cuda;
 using WdGen.Optimization.Cuda;
 using Xunit;
 
@@ -87,7 +89,7 @@ namespace WdGen.Cuda.Tests
         public void ImportedSignaturesMatchTheDocumentedPrototypes(string typeName, string[] prototypes)
         {
             Assert.True(Environment.Is64BitProcess, "the type table assumes a 64-bit process");
-            var type = typeof(CudaFusedOptimizer).Assembly.GetType(typeName)!;
+            var type = typeof(CudaBackend).Assembly.GetType(typeName)!;
             var fields = type.GetFields(BindingFlags.Instance | BindingFlags.Public).ToDictionary(f => f.Name);
             var documented = prototypes.Select(Parse).ToDictionary(p => p.Name);
             Assert.Equal(documented.Keys.OrderBy(k => k), fields.Keys.OrderBy(k => k));
@@ -157,12 +159,12 @@ namespace WdGen.Cuda.Tests
 
             var groups = new[] { new FusedGroupOptions() };
             var specs = new[] { new FusedParameterSpec("w", 0, 10) };
-            var error = Assert.Throws<CudaUnavailableException>(() => new CudaFusedOptimizer(FusedAlgorithm.AdamW, groups, specs, "fp"));
+            var error = Assert.Throws<CudaUnavailableException>(() => new OptimizerEngine(FusedAlgorithm.AdamW, groups, specs, "fp", null, () => CudaBackend.Create(0)));
             Assert.Contains(OperatingSystem.IsWindows() ? "nvcuda.dll" : "libcuda.so.1", error.Message);
             Assert.Contains("Install the NVIDIA GPU driver", error.Message);
 
             // Argument errors still come first, before any attempt to reach a GPU.
-            Assert.Throws<ArgumentException>(() => new CudaFusedOptimizer(FusedAlgorithm.AdamW, groups, new[] { specs[0], specs[0] }, "fp"));
+            Assert.Throws<ArgumentException>(() => new OptimizerEngine(FusedAlgorithm.AdamW, groups, new[] { specs[0], specs[0] }, "fp", null, () => CudaBackend.Create(0)));
         }
 
         private static (string Name, Type Return, Type[] Parameters) Parse(string prototype)

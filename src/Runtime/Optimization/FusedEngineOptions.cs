@@ -1,6 +1,6 @@
 namespace WdGen.Optimization
 {
-    /// <summary>How a <see cref="FusedOptimizer"/> runs (none of these change the numbers it produces).</summary>
+    /// <summary>How a fused optimizer runs (none of these change the numbers it produces).</summary>
     public sealed class FusedEngineOptions
     {
         /// <summary>The default chunk size in elements (64 Ki floats = 256 KiB per stream).</summary>

@@ -1,4 +1,5 @@
 using System;
+using WdGen.Optimization.Engine;
 
 namespace WdGen.Optimization
 {
@@ -79,15 +80,5 @@ namespace WdGen.Optimization
         /// <summary>A copy of these options.</summary>
         /// <returns>A new instance with the same values.</returns>
         public FusedGroupOptions Clone() => (FusedGroupOptions)MemberwiseClone();
-
-        internal void Validate(FusedAlgorithm algorithm, int groupIndex)
-        {
-            // The setters already reject bad values; this catches combinations and is cheap enough for every step.
-            if (algorithm == FusedAlgorithm.Sgd && Nesterov && (_momentum <= 0 || _dampening != 0))
-            {
-                throw new ArgumentException(
-                    $"Group {groupIndex}: Nesterov momentum requires Momentum > 0 and Dampening = 0 (got Momentum={_momentum}, Dampening={_dampening}).");
-            }
-        }
     }
 }

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 
 namespace WdGen.Optimization
 {
-    /// <summary>What one <see cref="FusedOptimizer.Step()"/> did (the default value means "no step taken yet").</summary>
+    /// <summary>What one fused step did (the default value means "no step taken yet").</summary>
     public readonly struct FusedStepResult
     {
         private readonly IReadOnlyList<string>? _nonFinite;

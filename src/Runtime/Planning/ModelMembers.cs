@@ -66,7 +66,7 @@ namespace WdGen
 
         private static DecayPlanMember? Member(Type owner, FieldInfo field, PropertyInfo? property)
         {
-            var kind = Classify(field.FieldType, out var layer);
+            var kind = Classify(field.FieldType, property is null ? MemberStorage.InstanceField : MemberStorage.AutoProperty, out var layer);
             if (kind is null)
             {
                 return null;
@@ -81,28 +81,20 @@ namespace WdGen
             return DecayPlanMember.Create(RegisteredName(field), staticType, kind.Value, rule, field);
         }
 
-        /// <summary>How the walk reaches a member of this declared type; null when the type cannot hold a module or a parameter.</summary>
-        private static DecayPlanMemberKind? Classify(Type type, out TorchSharpLayer? layer)
+        /// <summary>How the walk reaches a member of this declared type; null when it cannot hold a module or a parameter (<see cref="ParameterHolders"/> decides).</summary>
+        private static DecayPlanMemberKind? Classify(Type type, MemberStorage storage, out TorchSharpLayer? layer)
         {
             layer = null;
-            if (type.IsGenericParameter || type == typeof(object) || type.IsInterface)
+            switch (ParameterHolders.Of(storage, KindOf(type), ParameterHolders.BaseOf(MetadataNames(type))))
             {
-                return DecayPlanMemberKind.Value;
-            }
-
-            if (Is(type, TorchSharpLayers.ParameterMetadataName))
-            {
-                return DecayPlanMemberKind.Parameter;
-            }
-
-            if (Is(type, TorchSharpLayers.TensorMetadataName))
-            {
-                return DecayPlanMemberKind.Value;
-            }
-
-            if (!Is(type, TorchSharpLayers.ModuleMetadataName))
-            {
-                return null;
+                case HeldValue.AnyValue:
+                    return DecayPlanMemberKind.Value;
+                case HeldValue.Parameter:
+                    return DecayPlanMemberKind.Parameter;
+                case HeldValue.Module:
+                    break;
+                default:
+                    return null;
             }
 
             if (IsTorchSharpType(type))
@@ -120,6 +112,23 @@ namespace WdGen
             return typeof(IDecayGroupsModel).IsAssignableFrom(type)
                 ? DecayPlanMemberKind.DecayGroupsModule
                 : DecayPlanMemberKind.Module;
+        }
+
+        /// <summary>A declared type in the terms of <see cref="ParameterHolders"/>.</summary>
+        private static DeclaredTypeKind KindOf(Type type)
+            => type.IsGenericParameter ? DeclaredTypeKind.TypeParameter
+                : type == typeof(object) ? DeclaredTypeKind.Object
+                : type.IsInterface ? DeclaredTypeKind.Interface
+                : type.IsClass && !type.IsArray ? DeclaredTypeKind.Class
+                : DeclaredTypeKind.Other;
+
+        /// <summary>The metadata names of a type and its bases, most derived first (generic ones by their definition).</summary>
+        private static IEnumerable<string> MetadataNames(Type? type)
+        {
+            for (; type is not null; type = type.BaseType)
+            {
+                yield return TypeNames.Metadata(type.IsGenericType ? type.GetGenericTypeDefinition() : type);
+            }
         }
 
         private static (FieldInfo Field, PropertyInfo? Property) Find(Type type, string name)
@@ -167,19 +176,6 @@ namespace WdGen
             }
 
             return field.Name;
-        }
-
-        private static bool Is(Type? type, string metadataName)
-        {
-            for (; type is not null; type = type.BaseType)
-            {
-                if (TypeNames.Metadata(type.IsGenericType ? type.GetGenericTypeDefinition() : type) == metadataName)
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
 
         private static bool IsTorchSharpType(Type type) => type.Assembly.GetName().Name == "TorchSharp";

@@ -1,11 +1,13 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using TorchSharp;
 using TorchSharp.Modules;
 using WdGen.Native;
 using WdGen.Optimization;
-using WdGen.Optimization.Cuda;
+using WdGen.Optimization.Backends.Cuda;
+using WdGen.Optimization.Engine;
 
 namespace WdGen
 {
@@ -15,19 +17,22 @@ namespace WdGen
     /// updates all of them in one pass, on the CPU or, when the parameters live there, on their CUDA device (after
     /// libtorch's queued work, on the legacy default stream). Contiguous float32 parameters and gradients only: anything
     /// else is refused, naming the parameter, when the optimizer is built and at every step.
-    /// Save and load its state with <see cref="SaveState"/> and <see cref="LoadState"/>: keyed by parameter name and
-    /// the groups' fingerprint, so a resumed run with renamed or reordered parameters fails instead of loading one
-    /// parameter's moments into another. The files are the same for both devices.
+    /// Save and load its state with <see cref="SaveState"/> and <see cref="LoadState"/>, or with TorchSharp's
+    /// <c>save_state_dict</c>/<c>load_state_dict</c>: either way each parameter's state is stored under its name with the
+    /// groups' fingerprint, so a resumed run with renamed or reordered parameters fails, changing nothing, instead of
+    /// loading one parameter's moments into another. The files are the same for both devices.
     /// </summary>
     public sealed class FusedTorchSharpOptimizer : OptimizerHelper
     {
-        private readonly IFusedEngine engine;
+        private readonly OptimizerEngine engine;
         private readonly DeviceType deviceType;
         private readonly int deviceIndex;
         private readonly Parameter[] tensors;
         private readonly string[] names;
         private readonly long[] lengths;
         private readonly IntPtr[] gradients;
+        private OptimizerEngine.StagedState? pending;
+        private int pendingCount;
 
         internal FusedTorchSharpOptimizer(
             DecayGroups<Parameter> groups,
@@ -57,9 +62,9 @@ namespace WdGen
                 }
 
                 engineGroups.Add(options);
-                _parameter_groups.Add(new ParamGroup<OptimizerOptions>(
+                _parameter_groups.Add(new ParamGroup<GroupOptions>(
                     group.Parameters,
-                    new OptimizerOptions { LearningRate = template.LearningRate, InitialLearningRate = template.LearningRate }));
+                    new GroupOptions { LearningRate = template.LearningRate, InitialLearningRate = template.LearningRate }));
             }
 
             if (unusedMasks.Count > 0)
@@ -79,10 +84,22 @@ namespace WdGen
                 Check(i, tensors[i].Handle, "parameter");
             }
 
-            engine = deviceType == DeviceType.CUDA
-                ? new CudaFusedOptimizer(algorithm, engineGroups, specs, groups.Fingerprint, engineOptions, deviceIndex)
-                : new FusedOptimizer(algorithm, engineGroups, specs, groups.Fingerprint, engineOptions);
+            engine = new OptimizerEngine(
+                algorithm, engineGroups, specs, groups.Fingerprint, engineOptions, deviceType == DeviceType.CUDA ? () => CudaBackend.Create(deviceIndex) : null);
+
+            // TorchSharp's state dictionaries list one OptimizerState per parameter (positionally); each of ours saves and
+            // checks its parameter's name, so TorchSharp's save_state_dict/load_state_dict are name-keyed too.
+            for (var i = 0; i < tensors.Length; i++)
+            {
+                _state[tensors[i].Handle] = new ParameterState(this, i, tensors[i]);
+            }
         }
+
+        /// <summary>Bytes of optimizer state held (on the parameters' device).</summary>
+        public long StateBytes => engine.StateBytes;
+
+        /// <summary>What the engine runs on, e.g. "cpu, 2 threads".</summary>
+        public string Device => engine.Backend.Name;
 
         /// <summary>The engine's per-group options (learning rates follow the param groups at every step).</summary>
         public IReadOnlyList<FusedGroupOptions> EngineGroups => engine.Groups;
@@ -166,16 +183,6 @@ namespace WdGen
         /// <summary>Loads state saved by <see cref="SaveState"/>; fails, changing nothing, if names or the fingerprint differ.</summary>
         public void LoadState(string path) => engine.LoadState(path);
 
-        /// <summary>Not supported: TorchSharp's state dictionaries are positional. Use <see cref="SaveState"/>.</summary>
-        public override torch.optim.Optimizer.StateDictionary state_dict()
-            => throw new NotSupportedException(
-                "The fused optimizer's state is keyed by parameter name: save it with SaveState(path) and restore it with LoadState(path). "
-                + "TorchSharp's positional state dictionaries are what lets a reordered model load one parameter's moments into another.");
-
-        /// <summary>Not supported: use <see cref="LoadState"/>.</summary>
-        public override void load_state_dict(torch.optim.Optimizer.StateDictionary state_dict)
-            => throw new NotSupportedException("The fused optimizer loads its state with LoadState(path); see SaveState.");
-
         /// <inheritdoc/>
         protected override void Dispose(bool disposing)
         {
@@ -185,6 +192,57 @@ namespace WdGen
             }
 
             base.Dispose(disposing);
+        }
+
+        /// <summary>
+        /// One parameter's state as TorchSharp's <c>load_state_dict</c> hands it over, parameter after parameter: read and
+        /// checked into host memory, and installed (with the groups' learning rates) only when the last one has been read.
+        /// </summary>
+        private void Stage(int index, Stream stream)
+        {
+            if (index == 0)
+            {
+                // A new load: drop state staged by an earlier one that failed midway (the learning rates TorchSharp
+                // read just before the states belong to this load and stay pending).
+                pending?.Dispose();
+                pending = null;
+                pendingCount = 0;
+            }
+
+            try
+            {
+                var staged = engine.ReadState(stream, "The TorchSharp state of '" + names[index] + "'", new[] { index });
+                pending ??= new OptimizerEngine.StagedState(engine);
+                pending.Absorb(staged);
+                staged.Dispose();
+                if (++pendingCount < tensors.Length)
+                {
+                    return;
+                }
+
+                engine.Commit(pending);
+                pending = null;
+                foreach (var group in _parameter_groups)
+                {
+                    ((GroupOptions)group.Options).Commit();
+                }
+            }
+            catch
+            {
+                Discard();
+                throw;
+            }
+        }
+
+        private void Discard()
+        {
+            pending?.Dispose();
+            pending = null;
+            pendingCount = 0;
+            foreach (var group in _parameter_groups)
+            {
+                ((GroupOptions)group.Options).Pending = null;
+            }
         }
 
         private void ReleaseGradients()
@@ -280,6 +338,65 @@ namespace WdGen
             }
 
             return mask.contiguous().data<float>().ToArray();
+        }
+
+        /// <summary>A group's learning rates; what TorchSharp's load_state_dict reads waits until every parameter's state has loaded.</summary>
+        private sealed class GroupOptions : OptimizerOptions
+        {
+            public (double Initial, double Current)? Pending { get; set; }
+
+            public override void LoadStateDict(BinaryReader reader) => Pending = (reader.ReadDouble(), reader.ReadDouble());
+
+            public override void LoadStateDict(OptimizerOptions source) => Pending = (source.InitialLearningRate, source.LearningRate ?? InitialLearningRate);
+
+            public void Commit()
+            {
+                if (Pending is { } rates)
+                {
+                    (InitialLearningRate, LearningRate) = rates;
+                    Pending = null;
+                }
+            }
+        }
+
+        /// <summary>One parameter's entry in TorchSharp's state dictionary: its state in WdGen's format, under its name.</summary>
+        private sealed class ParameterState : OptimizerState
+        {
+            private readonly FusedTorchSharpOptimizer owner;
+            private readonly int index;
+
+            public ParameterState(FusedTorchSharpOptimizer owner, int index, Parameter parameter)
+                : base(parameter)
+            {
+                this.owner = owner;
+                this.index = index;
+            }
+
+            public override void Initialize(OptimizerOptions options)
+            {
+            }
+
+            public override void SaveStateDict(BinaryWriter writer)
+            {
+                writer.Flush();
+                owner.engine.SaveState(writer.BaseStream, new[] { index });
+            }
+
+            public override void LoadStateDict(BinaryReader reader) => owner.Stage(index, reader.BaseStream);
+
+            public override void LoadStateDict(OptimizerState source)
+            {
+                if (source is not ParameterState other)
+                {
+                    throw new ArgumentException(
+                        "A fused optimizer loads state dictionaries of fused optimizers only; this one holds " + source.GetType().Name + ".", nameof(source));
+                }
+
+                using var buffer = new MemoryStream();
+                other.owner.engine.SaveState(buffer, new[] { other.index });
+                buffer.Position = 0;
+                owner.Stage(index, buffer);
+            }
         }
     }
 }

@@ -1,4 +1,4 @@
-// Runs fused_optimizer.cu on the CPU: just enough of CUDA's execution model for a kernel that uses no shared memory
+// Runs the CUDA kernels on the CPU: just enough of CUDA's execution model for a kernel that uses no shared memory
 // and no synchronisation. __global__/__device__ become plain (inline) functions, threadIdx/blockIdx/blockDim are
 // thread-local variables, and WDG_EMULATE_LAUNCH runs the grid's blocks and each block's threads one after another
 // (every thread of the real kernel touches disjoint elements, so any execution order gives the same results).
@@ -43,6 +43,22 @@ static inline float wdg_emu_fma(float a, float b, float c) { return std::fma(a, 
 #define WDG_TID_X() ((int)threadIdx.x)
 #define WDG_BID_X() ((int)blockIdx.x)
 #define WDG_BDIM_X() ((int)blockDim.x)
+
+// Every step kernel (WDG_STEP_KERNEL) and the non-finite check get a host entry point, <kernel>_emulated, that runs the
+// grid; the coefficient table arrives as a pointer to its bytes, as cuLaunchKernel takes a by-value struct.
+#define WDG_EMULATED_STEP(name, Rule)                                                                                \
+    extern "C" int name##_emulated(int grid, int block, const wdg_tensor* tensors, const wdg_block* blocks, const void* table, int chunk_size) \
+    {                                                                                                                \
+        WDG_EMULATE_LAUNCH(grid, block, name(tensors, blocks, *(const wdg_table<Rule::coefficients>*)table, chunk_size)); \
+        return 0;                                                                                                    \
+    }
+
+#define WDG_EMULATED_NONFINITE(name)                                                                                 \
+    extern "C" int name##_emulated(int grid, int block, const wdg_tensor* tensors, const wdg_block* blocks, int chunk_size, int* found) \
+    {                                                                                                                \
+        WDG_EMULATE_LAUNCH(grid, block, name(tensors, blocks, chunk_size, found));                                   \
+        return 0;                                                                                                    \
+    }
 
 // kernel<<<grid, block>>>(args...) on the CPU.
 #define WDG_EMULATE_LAUNCH(grid, block, call)                                   \

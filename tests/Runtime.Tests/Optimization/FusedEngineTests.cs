@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using WdGen.Optimization;
+using WdGen.Optimization.Engine;
 using Xunit;
 
 namespace WdGen.Runtime.Tests.Optimization
@@ -41,7 +42,7 @@ namespace WdGen.Runtime.Tests.Optimization
             float[][] Run(int threads)
             {
                 var groups = new[] { new FusedGroupOptions { WeightDecay = 0.1 }, new FusedGroupOptions { Amsgrad = true } };
-                using var opt = new FusedOptimizer(FusedAlgorithm.AdamW, groups, specs, "fp", new FusedEngineOptions { ThreadCount = threads, ChunkElements = 8 });
+                using var opt = new OptimizerEngine(FusedAlgorithm.AdamW, groups, specs, "fp", new FusedEngineOptions { ThreadCount = threads, ChunkElements = 8 });
                 var values = specs.Select(s => Enumerable.Range(0, (int)s.Length).Select(j => j * 0.01f).ToArray()).ToArray();
                 var grads = specs.Select(s => Enumerable.Range(0, (int)s.Length).Select(j => (j % 7 - 3) * 0.1f).ToArray()).ToArray();
                 for (var step = 0; step < 400; step++)
@@ -72,7 +73,7 @@ namespace WdGen.Runtime.Tests.Optimization
             Assert.Equal(model.Initial[4], values[4]);
             Assert.Equal(0, opt.StepCount(4));
             Assert.Equal(1, opt.StepCount(5));
-            Assert.All(FusedTestModel.State(opt, 4, FusedStateKind.ExpAvg), v => Assert.Equal(0f, v));
+            Assert.All(FusedTestModel.State(opt, 4, "exp_avg"), v => Assert.Equal(0f, v));
             Assert.NotEqual(model.Initial[5], values[5]);
         }
 
@@ -114,12 +115,12 @@ namespace WdGen.Runtime.Tests.Optimization
                 {
                     if (p % 2 == 0)
                     {
-                        opt.SetBuffers(p, (float*)handles[p].AddrOfPinnedObject(), values[p].Length,
-                            (float*)handles[values.Length + p].AddrOfPinnedObject(), grads[p].Length);
+                        opt.SetBuffers(p, handles[p].AddrOfPinnedObject(), values[p].Length,
+                            handles[values.Length + p].AddrOfPinnedObject(), grads[p].Length);
                     }
                     else
                     {
-                        opt.SetBuffers(p, handles[p].AddrOfPinnedObject(), handles[values.Length + p].AddrOfPinnedObject()); // IntPtr overload
+                        opt.SetBuffers(p, handles[p].AddrOfPinnedObject(), handles[values.Length + p].AddrOfPinnedObject()); // unchecked overload
                     }
                 }
 
@@ -171,12 +172,12 @@ namespace WdGen.Runtime.Tests.Optimization
         [Fact]
         public void A_name_in_two_groups_is_rejected_naming_it()
         {
-            var e = Assert.Throws<ArgumentException>(() => new FusedOptimizer(FusedAlgorithm.AdamW, FusedTestModel.Groups(),
+            var e = Assert.Throws<ArgumentException>(() => new OptimizerEngine(FusedAlgorithm.AdamW, FusedTestModel.Groups(),
                 new[] { new FusedParameterSpec("fc.weight", 0, 4), new FusedParameterSpec("fc.weight", 1, 4) }, "fp"));
             Assert.Contains("'fc.weight'", e.Message);
             Assert.Contains("groups 0 and 1", e.Message);
 
-            e = Assert.Throws<ArgumentException>(() => new FusedOptimizer(FusedAlgorithm.AdamW, FusedTestModel.Groups(),
+            e = Assert.Throws<ArgumentException>(() => new OptimizerEngine(FusedAlgorithm.AdamW, FusedTestModel.Groups(),
                 new[] { new FusedParameterSpec("fc.bias", 2, 4), new FusedParameterSpec("fc.bias", 2, 4) }, "fp"));
             Assert.Contains("'fc.bias' appears twice in group 2", e.Message);
         }
@@ -185,20 +186,20 @@ namespace WdGen.Runtime.Tests.Optimization
         public void Mask_group_and_length_errors_name_the_parameter()
         {
             var groups = FusedTestModel.Groups();
-            var e = Assert.Throws<ArgumentException>(() => new FusedOptimizer(FusedAlgorithm.Adam, groups,
+            var e = Assert.Throws<ArgumentException>(() => new OptimizerEngine(FusedAlgorithm.Adam, groups,
                 new[] { new FusedParameterSpec("emb.weight", 0, 4, new float[3]) }, "fp"));
             Assert.Contains("'emb.weight'", e.Message);
             Assert.Contains("decay mask has 3 elements", e.Message);
 
-            e = Assert.Throws<ArgumentException>(() => new FusedOptimizer(FusedAlgorithm.Adam, groups,
+            e = Assert.Throws<ArgumentException>(() => new OptimizerEngine(FusedAlgorithm.Adam, groups,
                 new[] { new FusedParameterSpec("emb.weight", 0, 2, new[] { 1f, float.NaN }) }, "fp"));
             Assert.Contains("'emb.weight'", e.Message);
 
-            e = Assert.Throws<ArgumentException>(() => new FusedOptimizer(FusedAlgorithm.Adam, groups,
+            e = Assert.Throws<ArgumentException>(() => new OptimizerEngine(FusedAlgorithm.Adam, groups,
                 new[] { new FusedParameterSpec("head.bias", 7, 2) }, "fp"));
             Assert.Contains("'head.bias' names group 7", e.Message);
 
-            using var opt = new FusedOptimizer(FusedAlgorithm.Adam, groups,
+            using var opt = new OptimizerEngine(FusedAlgorithm.Adam, groups,
                 new[] { new FusedParameterSpec("a", 0, 4), new FusedParameterSpec("b", 1, 5) }, "fp");
             e = Assert.Throws<ArgumentException>(() => opt.Step(new[] { new float[4], new float[6] }, new[] { new float[4], new float[5] }));
             Assert.Contains("'b': the parameter array has 6 elements but the parameter has 5", e.Message);
@@ -209,9 +210,9 @@ namespace WdGen.Runtime.Tests.Optimization
             try
             {
                 var pp = (float*)handle.AddrOfPinnedObject();
-                e = Assert.Throws<ArgumentException>(() => opt.SetBuffers(1, pp, 5, pp, 4));
+                e = Assert.Throws<ArgumentException>(() => opt.SetBuffers(1, (nint)pp, 5, (nint)pp, 4));
                 Assert.Contains("'b': the gradient has 4 elements", e.Message);
-                opt.SetBuffers(0, null, pp);
+                opt.SetBuffers(0, 0, (nint)pp);
                 var ex = Assert.Throws<InvalidOperationException>(() => opt.Step());
                 Assert.Contains("'a' has a gradient but no parameter buffer", ex.Message);
             }
@@ -236,7 +237,7 @@ namespace WdGen.Runtime.Tests.Optimization
             Assert.Equal(1e-3, g.LearningRate); // unchanged by the failed sets
 
             var nesterov = new FusedGroupOptions { Nesterov = true, Momentum = 0.9, Dampening = 0.1 };
-            var e = Assert.Throws<ArgumentException>(() => new FusedOptimizer(FusedAlgorithm.Sgd, new[] { nesterov }, new[] { new FusedParameterSpec("w", 0, 1) }, "fp"));
+            var e = Assert.Throws<ArgumentException>(() => new OptimizerEngine(FusedAlgorithm.Sgd, new[] { nesterov }, new[] { new FusedParameterSpec("w", 0, 1) }, "fp"));
             Assert.Contains("Group 0: Nesterov", e.Message);
         }
 
@@ -244,7 +245,7 @@ namespace WdGen.Runtime.Tests.Optimization
         public void Learning_rate_changes_between_steps_take_effect()
         {
             var group = new FusedGroupOptions { LearningRate = 0.5 };
-            using var opt = new FusedOptimizer(FusedAlgorithm.Sgd, new[] { group }, new[] { new FusedParameterSpec("w", 0, 3) }, "fp");
+            using var opt = new OptimizerEngine(FusedAlgorithm.Sgd, new[] { group }, new[] { new FusedParameterSpec("w", 0, 3) }, "fp");
             var w = new[] { 1f, 2f, 3f };
             opt.Step(new[] { w }, new[] { new[] { 1f, 1f, 1f } });
             Assert.Equal(new[] { 0.5f, 1.5f, 2.5f }, w);

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Text.Json;
 using WdGen.Optimization;
+using WdGen.Optimization.Engine;
 using Xunit;
 
 namespace WdGen.Runtime.Tests.Optimization
@@ -91,7 +92,7 @@ namespace WdGen.Runtime.Tests.Optimization
             }
 
             var group = new FusedGroupOptions { LearningRate = 0.1, WeightDecay = weightDecay };
-            using var opt = new FusedOptimizer(FusedAlgorithm.Sgd, new[] { group }, new[] { new FusedParameterSpec("w", 0, 20) }, "seed000");
+            using var opt = new OptimizerEngine(FusedAlgorithm.Sgd, new[] { group }, new[] { new FusedParameterSpec("w", 0, 20) }, "seed000");
             opt.Step(new[] { param }, new[] { grad });
             return param;
         }

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using WdGen.Optimization;
+using WdGen.Optimization.Engine;
 using Xunit;
 
 namespace WdGen.Runtime.Tests.Optimization
@@ -47,7 +48,7 @@ namespace WdGen.Runtime.Tests.Optimization
                 var p = order[k];
                 Assert.Equal(a[p], reordered[k]);
                 Assert.Equal(straight.StepCount(p), resumed.StepCount(k));
-                foreach (var kind in Enum.GetValues<FusedStateKind>())
+                foreach (var kind in straight.Algorithm.States.Select(s => s.Name))
                 {
                     Assert.Equal(FusedTestModel.State(straight, p, kind), FusedTestModel.State(resumed, k, kind));
                 }
@@ -121,7 +122,7 @@ namespace WdGen.Runtime.Tests.Optimization
             opt.Dispose();
         }
 
-        private (FusedTestModel Model, FusedOptimizer Opt, float[][] Values, string Path) Trained()
+        private (FusedTestModel Model, OptimizerEngine Opt, float[][] Values, string Path) Trained()
         {
             var model = new FusedTestModel(FusedAlgorithm.AdamW);
             var opt = model.Create(2);

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using WdGen.Optimization;
+using WdGen.Optimization.Engine;
 
 namespace WdGen.Runtime.Tests.Optimization
 {
@@ -36,11 +37,11 @@ namespace WdGen.Runtime.Tests.Optimization
 
         public float[][] Clone() => Initial.Select(a => (float[])a.Clone()).ToArray();
 
-        public FusedOptimizer Create(int? threads = null, int chunk = FusedEngineOptions.DefaultChunkElements, bool check = false, FusedParameterSpec[]? specs = null, string fingerprint = "fp") =>
+        public OptimizerEngine Create(int? threads = null, int chunk = FusedEngineOptions.DefaultChunkElements, bool check = false, FusedParameterSpec[]? specs = null, string fingerprint = "fp") =>
             new(Algorithm, Groups(), specs ?? Specs, fingerprint, new FusedEngineOptions { ThreadCount = threads, ChunkElements = chunk, CheckNonFinite = check });
 
         /// <summary>Runs steps [from, to) with a changing learning rate.</summary>
-        public void Run(FusedOptimizer opt, float[][] values, int from, int to)
+        public void Run(OptimizerEngine opt, float[][] values, int from, int to)
         {
             for (var s = from; s < to; s++)
             {
@@ -49,7 +50,7 @@ namespace WdGen.Runtime.Tests.Optimization
             }
         }
 
-        public static float[] State(FusedOptimizer opt, int p, FusedStateKind kind)
+        public static float[] State(OptimizerEngine opt, int p, string kind)
         {
             var buffer = new float[opt.Parameters[p].Length];
             opt.ReadState(p, kind, buffer);
@@ -57,13 +58,13 @@ namespace WdGen.Runtime.Tests.Optimization
         }
 
         /// <summary>Every parameter, every state buffer and every step count, as raw bits.</summary>
-        public static int[] Snapshot(FusedOptimizer opt, float[][] values)
+        public static int[] Snapshot(OptimizerEngine opt, float[][] values)
         {
             var bits = new System.Collections.Generic.List<int>();
             for (var p = 0; p < opt.Parameters.Count; p++)
             {
                 bits.AddRange(values[p].Select(BitConverter.SingleToInt32Bits));
-                foreach (var kind in Enum.GetValues<FusedStateKind>())
+                foreach (var kind in opt.Algorithm.States.Select(s => s.Name))
                 {
                     bits.AddRange(State(opt, p, kind).Select(BitConverter.SingleToInt32Bits));
                 }

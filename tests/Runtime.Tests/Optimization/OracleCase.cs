@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using WdGen.Optimization;
+using WdGen.Optimization.Engine;
 using Xunit;
 
 namespace WdGen.Runtime.Tests.Optimization
@@ -39,7 +40,7 @@ namespace WdGen.Runtime.Tests.Optimization
                 Momentum = g.Momentum, Dampening = g.Dampening, Nesterov = g.Nesterov, Amsgrad = g.Amsgrad, Maximize = g.Maximize,
             }).ToArray();
             var specs = Params.Select(p => new FusedParameterSpec(p.Name, p.Group, p.Init.Length, p.Mask == null ? null : ToFloat(p.Mask))).ToArray();
-            using var opt = new FusedOptimizer(Kind, groups, specs, "oracle", new FusedEngineOptions { ThreadCount = threads, ChunkElements = chunk });
+            using var opt = new OptimizerEngine(Kind, groups, specs, "oracle", new FusedEngineOptions { ThreadCount = threads, ChunkElements = chunk });
             var values = Params.Select(p => ToFloat(p.Init)).ToArray();
             for (var s = 0; s < Steps; s++)
             {
@@ -55,10 +56,10 @@ namespace WdGen.Runtime.Tests.Optimization
             for (var p = 0; p < Params.Count; p++)
             {
                 result.Params.Add(values[p].Select(v => (double)v).ToArray());
-                result.ExpAvg.Add(Read(opt, p, FusedStateKind.ExpAvg));
-                result.ExpAvgSq.Add(Read(opt, p, FusedStateKind.ExpAvgSq));
-                result.MaxExpAvgSq.Add(Read(opt, p, FusedStateKind.MaxExpAvgSq));
-                result.MomentumBuffer.Add(Read(opt, p, FusedStateKind.MomentumBuffer));
+                result.ExpAvg.Add(Read(opt, p, "exp_avg"));
+                result.ExpAvgSq.Add(Read(opt, p, "exp_avg_sq"));
+                result.MaxExpAvgSq.Add(Read(opt, p, "max_exp_avg_sq"));
+                result.MomentumBuffer.Add(Read(opt, p, "momentum_buffer"));
                 result.Step.Add(opt.StepCount(p));
             }
 
@@ -67,10 +68,10 @@ namespace WdGen.Runtime.Tests.Optimization
 
         public static float[] ToFloat(double[] values) => values.Select(v => (float)v).ToArray();
 
-        private static double[]? Read(FusedOptimizer opt, int p, FusedStateKind kind)
+        private static double[]? Read(OptimizerEngine opt, int p, string kind)
         {
             var buffer = new float[opt.Parameters[p].Length];
-            return opt.ReadState(p, kind, buffer) ? buffer.Select(v => (double)v).ToArray() : null;
+            return opt.Algorithm.StateIndex(kind) >= 0 && opt.ReadState(p, kind, buffer) ? buffer.Select(v => (double)v).ToArray() : null;
         }
 
         /// <summary>Runs cases through torch (one python process for all).</summary>

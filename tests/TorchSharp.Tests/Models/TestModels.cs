@@ -42,3 +42,21 @@ namespace WdGen.TorchSharp.Tests.Models
         public override Tensor forward(Tensor input) => input * weights;
     }
 }
+
+namespace WdGen.TorchSharp.Tests.Models
+{
+    /// <summary>Net's layers under other names: the same shapes and count, another decay-group fingerprint.</summary>
+    [DecayGroups]
+    public sealed partial class RenamedNet : nn.Module<Tensor, Tensor>
+    {
+        private readonly Embedding tokens = nn.Embedding(7, 5);
+        private readonly Sequential layers = nn.Sequential(nn.Linear(5, 9), nn.LayerNorm(9), nn.Linear(9, 5));
+        [Decay(0.5)] private readonly Linear projection = nn.Linear(5, 5);
+        [NoDecay] private readonly Linear head = nn.Linear(5, 7, hasBias: false);
+
+        public RenamedNet()
+            : base(nameof(RenamedNet)) => RegisterComponents();
+
+        public override Tensor forward(Tensor input) => head.call(projection.call(layers.call(tokens.call(input))));
+    }
+}

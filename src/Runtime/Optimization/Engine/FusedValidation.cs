@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace WdGen.Optimization
+namespace WdGen.Optimization.Engine
 {
     /// <summary>Input checks shared by the options, the constructor and the step; every message names the culprit.</summary>
     internal static class FusedValidation

@@ -1,53 +1,15 @@
 using System;
+using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using WdGen.Optimization.Algorithms;
+using WdGen.Optimization.Cuda;
 
-namespace WdGen.Optimization.Cuda
+namespace WdGen.Optimization.Backends.Cuda
 {
-    /// <summary>One row of the kernel's tensor table (<c>wdg_tensor</c> in fused_optimizer.cu; 64 bytes).</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct CudaTensorEntry : IEquatable<CudaTensorEntry>
-    {
-        public ulong Param;
-        public ulong Grad;
-        public ulong ExpAvg;
-        public ulong ExpAvgSq;
-        public ulong Aux;     // max_exp_avg_sq (amsgrad) or momentum_buffer (SGD)
-        public ulong Mask;
-        public long Numel;
-        public int Coefficients; // row of the launch's coefficient table
-        public int Reserved;
-
-        public readonly bool Equals(CudaTensorEntry other) =>
-            Param == other.Param && Grad == other.Grad && ExpAvg == other.ExpAvg && ExpAvgSq == other.ExpAvgSq && Aux == other.Aux
-            && Mask == other.Mask && Numel == other.Numel && Coefficients == other.Coefficients;
-
-        public override readonly bool Equals(object? obj) => obj is CudaTensorEntry other && Equals(other);
-
-        public override readonly int GetHashCode() => HashCode.Combine(Param, Grad, Numel, Coefficients);
-    }
-
-    /// <summary>One row of the kernel's block table (<c>wdg_block</c>): block i processes chunk Chunk of tensor Tensor.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct CudaBlockEntry
-    {
-        public int Tensor;
-        public int Chunk;
-    }
-
     /// <summary>
-    /// The per-launch hyper-parameter table passed by value (<c>wdg_coefficient_table</c>: WDG_TABLE_ROWS rows of
-    /// <see cref="FusedCoefficients"/>, 1,792 bytes of kernel parameters, which the GPU keeps in its constant bank).
-    /// </summary>
-    [InlineArray(CudaFusedOptimizer.CoefficientRows)]
-    internal struct CudaCoefficientTable
-    {
-        private FusedCoefficients _row0;
-    }
-
-    /// <summary>
-    /// What the CUDA engine needs from a device: memory, copies and the two kernel launches. The driver implements it
+    /// What the CUDA backend needs from a device: memory, copies and kernel launches. The driver implements it
     /// (<see cref="CudaDriverDevice"/>); the test suite implements it with host memory and the same kernel source
     /// compiled for the CPU, so every line of the engine above this interface is exercised without a GPU.
     /// </summary>
@@ -66,7 +28,8 @@ namespace WdGen.Optimization.Cuda
 
         void Zero(ulong destination, long bytes);
 
-        void LaunchStep(int blocks, int threads, ulong tensors, ulong blockTable, in CudaCoefficientTable table, int chunkSize, int algorithm);
+        /// <summary>Launches an algorithm's step kernel; <paramref name="table"/> is its coefficient table, passed by value.</summary>
+        void LaunchStep(string kernel, int blocks, int threads, ulong tensors, ulong blockTable, void* table, int tableBytes, int chunkSize);
 
         void LaunchNonFinite(int blocks, int threads, ulong tensors, ulong blockTable, int chunkSize, ulong found);
 
@@ -85,10 +48,9 @@ namespace WdGen.Optimization.Cuda
         private static readonly Lazy<NvrtcApi> SharedNvrtc = new(() => NvrtcApi.Load());
         private readonly CudaDriverApi _cu;
         private readonly int _device;
+        private readonly Dictionary<string, IntPtr> _functions = new(StringComparer.Ordinal);
         private IntPtr _context;
         private IntPtr _module;
-        private IntPtr _step;
-        private IntPtr _nonFinite;
 
         public CudaDriverDevice(int ordinal)
         {
@@ -125,23 +87,20 @@ namespace WdGen.Optimization.Cuda
                 using (Enter())
                 {
                     var bytes = Encoding.UTF8.GetBytes(ptx + "\0");
-                    IntPtr module, step, check;
+                    IntPtr module;
                     fixed (byte* image = bytes)
                     {
                         _cu.Check(_cu.cuModuleLoadData(&module, image), "cuModuleLoadData");
                     }
 
                     _module = module;
-                    var stepName = Encoding.ASCII.GetBytes(CudaKernelSource.StepKernel + "\0");
-                    var checkName = Encoding.ASCII.GetBytes(CudaKernelSource.NonFiniteKernel + "\0");
-                    fixed (byte* s = stepName, c = checkName)
-                    {
-                        _cu.Check(_cu.cuModuleGetFunction(&step, module, s), "cuModuleGetFunction(" + CudaKernelSource.StepKernel + ")");
-                        _cu.Check(_cu.cuModuleGetFunction(&check, module, c), "cuModuleGetFunction(" + CudaKernelSource.NonFiniteKernel + ")");
-                    }
 
-                    _step = step;
-                    _nonFinite = check;
+                    // Every entry point now, so a module without one fails here rather than at a step.
+                    Function(CudaKernelSource.NonFiniteKernel);
+                    foreach (var algorithm in OptimizerAlgorithm.All)
+                    {
+                        Function(algorithm.CudaKernel);
+                    }
                 }
             }
             catch
@@ -243,16 +202,15 @@ namespace WdGen.Optimization.Cuda
             _cu.Check(_cu.cuMemsetD8(destination, 0, (nuint)bytes), "cuMemsetD8");
         }
 
-        public void LaunchStep(int blocks, int threads, ulong tensors, ulong blockTable, in CudaCoefficientTable table, int chunkSize, int algorithm)
+        public void LaunchStep(string kernel, int blocks, int threads, ulong tensors, ulong blockTable, void* table, int tableBytes, int chunkSize)
         {
+            // The coefficient table is a by-value struct parameter: the driver copies tableBytes from the pointer.
             var t = tensors;
             var b = blockTable;
-            var c = table;
             var chunk = chunkSize;
-            var a = algorithm;
-            var args = stackalloc void*[] { &t, &b, &c, &chunk, &a };
+            var args = stackalloc void*[] { &t, &b, table, &chunk };
             using var scope = Enter();
-            _cu.Check(_cu.cuLaunchKernel(_step, (uint)blocks, 1, 1, (uint)threads, 1, 1, 0, IntPtr.Zero, args, null), "cuLaunchKernel(" + CudaKernelSource.StepKernel + ")");
+            _cu.Check(_cu.cuLaunchKernel(Function(kernel), (uint)blocks, 1, 1, (uint)threads, 1, 1, 0, IntPtr.Zero, args, null), "cuLaunchKernel(" + kernel + ")");
         }
 
         public void LaunchNonFinite(int blocks, int threads, ulong tensors, ulong blockTable, int chunkSize, ulong found)
@@ -263,7 +221,24 @@ namespace WdGen.Optimization.Cuda
             var f = found;
             var args = stackalloc void*[] { &t, &b, &chunk, &f };
             using var scope = Enter();
-            _cu.Check(_cu.cuLaunchKernel(_nonFinite, (uint)blocks, 1, 1, (uint)threads, 1, 1, 0, IntPtr.Zero, args, null), "cuLaunchKernel(" + CudaKernelSource.NonFiniteKernel + ")");
+            _cu.Check(_cu.cuLaunchKernel(Function(CudaKernelSource.NonFiniteKernel), (uint)blocks, 1, 1, (uint)threads, 1, 1, 0, IntPtr.Zero, args, null), "cuLaunchKernel(" + CudaKernelSource.NonFiniteKernel + ")");
+        }
+
+        /// <summary>A kernel of the module by entry point, looked up once (call with the context current).</summary>
+        private IntPtr Function(string name)
+        {
+            if (!_functions.TryGetValue(name, out var function))
+            {
+                var bytes = Encoding.ASCII.GetBytes(name + "\0");
+                fixed (byte* n = bytes)
+                {
+                    _cu.Check(_cu.cuModuleGetFunction(&function, _module, n), "cuModuleGetFunction(" + name + ")");
+                }
+
+                _functions.Add(name, function);
+            }
+
+            return function;
         }
 
         public void Synchronize()
@@ -302,12 +277,12 @@ namespace WdGen.Optimization.Cuda
             var architecture = $"compute_{computeCapability}";
             try
             {
-                return CudaKernelSource.GetOrCompile(architecture, compilerKey, () => nvrtc.CompileToPtx(CudaKernelSource.Text, "fused_optimizer.cu", architecture, out _));
+                return CudaKernelSource.GetOrCompile(architecture, compilerKey, () => nvrtc.CompileToPtx(CudaKernelSource.Text, "wdgen_kernels.cu", architecture, out _));
             }
             catch (CudaException e) when (e.Code == 5 /* NVRTC_ERROR_INVALID_OPTION: this NVRTC predates the device */)
             {
                 // PTX for an older virtual architecture is JIT-compiled by the driver for any newer device.
-                return CudaKernelSource.GetOrCompile("compute_70", compilerKey, () => nvrtc.CompileToPtx(CudaKernelSource.Text, "fused_optimizer.cu", "compute_70", out _));
+                return CudaKernelSource.GetOrCompile("compute_70", compilerKey, () => nvrtc.CompileToPtx(CudaKernelSource.Text, "wdgen_kernels.cu", "compute_70", out _));
             }
         }
 

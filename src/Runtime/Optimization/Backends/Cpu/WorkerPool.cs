@@ -2,7 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
-namespace WdGen.Optimization
+namespace WdGen.Optimization.Backends.Cpu
 {
     /// <summary>
     /// Persistent worker threads for the fused step. <see cref="Run"/> publishes a numbered batch of items (chunk
@@ -13,7 +13,7 @@ namespace WdGen.Optimization
     /// idle optimizer costs no CPU. Nothing is allocated per run (the item delegate is cached by the caller).
     /// Which thread processes which item does not affect results: items are independent.
     /// </summary>
-    internal sealed class FusedWorkerPool : IDisposable
+    internal sealed class WorkerPool : IDisposable
     {
         private const int SpinIterations = 4000;
         private readonly Thread[] _threads;
@@ -27,7 +27,7 @@ namespace WdGen.Optimization
         private Exception? _failure;
         private volatile bool _disposed;
 
-        public FusedWorkerPool(int threadCount)
+        public WorkerPool(int threadCount)
         {
             ThreadCount = Math.Max(1, threadCount);
             _threads = new Thread[ThreadCount - 1];

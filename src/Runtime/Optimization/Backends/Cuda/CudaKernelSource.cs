@@ -1,34 +1,32 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Security.Cryptography;
 using System.Text;
+using WdGen.Optimization.Algorithms;
 
-namespace WdGen.Optimization.Cuda
+namespace WdGen.Optimization.Backends.Cuda
 {
     /// <summary>
-    /// The kernel source (fused_optimizer.cu, embedded in this assembly) and its on-disk PTX cache: PTX compiled by
-    /// NVRTC is kept per device architecture under the user's cache folder, keyed by a hash of the source, the NVRTC
-    /// version and the compile options, so only the first run on a machine pays for compilation.
+    /// The kernels' source, composed from the files embedded in this assembly: the declarations generated from the
+    /// host's structs (<see cref="CudaLayout"/>), the multi-tensor apply loop (multi_tensor.cuh) and each algorithm's
+    /// kernel file. And its on-disk PTX cache: PTX compiled by NVRTC is kept per device architecture under the user's
+    /// cache folder, keyed by a hash of the source, the NVRTC version and the compile options, so only the first run on
+    /// a machine pays for compilation.
     /// </summary>
     /// <remarks>
     /// Cache folder: <c>WDGEN_PTX_CACHE</c> when set; otherwise <c>%LOCALAPPDATA%\WdGen\ptx</c> on Windows and
     /// <c>$XDG_CACHE_HOME/wdgen/ptx</c> (default <c>~/.cache/wdgen/ptx</c>) elsewhere. A cache that cannot be written
     /// is not an error (the PTX is then compiled at every start).
     /// </remarks>
-    public static class CudaKernelSource
+    internal static class CudaKernelSource
     {
-        /// <summary>The manifest name of the embedded kernel source.</summary>
-        public const string ResourceName = "WdGen.Optimization.Cuda.fused_optimizer.cu";
-
-        /// <summary>The step kernel's entry point.</summary>
-        public const string StepKernel = "wdgen_fused_step";
-
         /// <summary>The non-finite gradient check's entry point.</summary>
         public const string NonFiniteKernel = "wdgen_nonfinite";
 
-        private static readonly Lazy<string> SourceText = new(ReadSource);
+        private static readonly Lazy<string> SourceText = new(Compose);
 
-        /// <summary>The kernel source text.</summary>
+        /// <summary>The kernel source text: every algorithm's kernel in one module.</summary>
         public static string Text => SourceText.Value;
 
         /// <summary>A short hex hash of the kernel source (part of every cache key).</summary>
@@ -62,7 +60,7 @@ namespace WdGen.Optimization.Cuda
         public static string CachePath(string architecture, string compilerKey)
         {
             var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Text + "\n" + compilerKey))).Substring(0, 16).ToLowerInvariant();
-            return Path.Combine(CacheDirectory, $"fused_optimizer-{key}-{architecture}.ptx");
+            return Path.Combine(CacheDirectory, $"wdgen-{key}-{architecture}.ptx");
         }
 
         /// <summary>Returns cached PTX, or compiles it with <paramref name="compile"/> and caches it.</summary>
@@ -74,7 +72,7 @@ namespace WdGen.Optimization.Cuda
                 if (File.Exists(path))
                 {
                     var cached = File.ReadAllText(path);
-                    if (cached.Contains(".entry " + StepKernel, StringComparison.Ordinal))
+                    if (cached.Contains(".entry " + NonFiniteKernel, StringComparison.Ordinal))
                     {
                         return cached;
                     }
@@ -105,10 +103,27 @@ namespace WdGen.Optimization.Cuda
             return ptx;
         }
 
-        private static string ReadSource()
+        private static string Compose()
         {
-            using var stream = typeof(CudaKernelSource).Assembly.GetManifestResourceStream(ResourceName)
-                ?? throw new InvalidOperationException("The CUDA kernel source is missing from " + typeof(CudaKernelSource).Assembly.GetName().Name + ".");
+            var text = new StringBuilder(CudaLayout.Prelude(OptimizerAlgorithm.All));
+            text.Append('\n').Append(Read("multi_tensor.cuh"));
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var algorithm in OptimizerAlgorithm.All)
+            {
+                if (seen.Add(algorithm.CudaSource))
+                {
+                    text.Append('\n').Append(Read(algorithm.CudaSource));
+                }
+            }
+
+            return text.ToString();
+        }
+
+        /// <summary>One embedded kernel file (WdGen.Runtime.csproj embeds every .cu and .cuh under Optimization/ by file name).</summary>
+        private static string Read(string file)
+        {
+            using var stream = typeof(CudaKernelSource).Assembly.GetManifestResourceStream("WdGen.Kernels." + file)
+                ?? throw new InvalidOperationException("The CUDA kernel file " + file + " is missing from " + typeof(CudaKernelSource).Assembly.GetName().Name + ".");
             using var reader = new StreamReader(stream, Encoding.UTF8);
             return reader.ReadToEnd();
         }

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace WdGen.Optimization
+namespace WdGen.Optimization.Engine
 {
     /// <summary>One contiguous slice of one parameter: the unit of work a kernel processes.</summary>
     /// <param name="Parameter">The parameter's index in the optimizer.</param>

@@ -1,0 +1,299 @@
+// WdGen's multi-tensor apply for CUDA: the one loop every algorithm's kernel runs, and the non-finite check.
+//
+// The kernel source is composed at run time (CudaKernelSource): the struct declarations generated from the host's C#
+// definitions (CudaLayout), this file, then one file per algorithm (Algorithms/adam.cu, sgd.cu, ...), each defining
+// its rule (the element update) and its kernel with WDG_STEP_KERNEL. One source, three compilers:
+//   * NVRTC at run time, which predefines __CUDACC_RTC__ and the CUDA intrinsics (__fmaf_rn, __fmul_rn, ...);
+//   * clang -x cuda --cuda-device-only -nocudainc -nocudalib (the test suite's PTX check), with no CUDA headers:
+//     the few attributes and builtins needed are declared below;
+//   * a host C++ compiler with WDGEN_CPU_EMULATION and a header that runs the grid and block loops on the CPU
+//     (the test suite's differential test against the CPU backend).
+//
+// Every rounding step of a rule is spelled out with round-to-nearest intrinsics (WDG_MUL, WDG_ADD, WDG_FMA, ...) so no
+// compiler may contract or reassociate differently: the results are bit-identical to the CPU backend's and to
+// torch.optim's single-tensor loop.
+
+#if defined(WDGEN_CPU_EMULATION)
+// The emulation header defines __global__, __device__, threadIdx, blockIdx, blockDim and the WDG_* operations.
+#elif defined(__CUDACC_RTC__)
+#define WDG_MUL(a, b) __fmul_rn((a), (b))
+#define WDG_ADD(a, b) __fadd_rn((a), (b))
+#define WDG_SUB(a, b) __fsub_rn((a), (b))
+#define WDG_DIV(a, b) __fdiv_rn((a), (b))
+#define WDG_SQRT(a) __fsqrt_rn((a))
+#define WDG_FMA(a, b, c) __fmaf_rn((a), (b), (c))
+#define WDG_TID_X() ((int)threadIdx.x)
+#define WDG_BID_X() ((int)blockIdx.x)
+#define WDG_BDIM_X() ((int)blockDim.x)
+#define WDG_LAUNCH_BOUNDS(threads) __launch_bounds__(threads)
+#elif defined(__clang__) && defined(__CUDA__)
+// clang without the CUDA headers (-nocudainc): declare the attributes and use the NVVM builtins directly.
+// The *_rn_f builtins are the IEEE round-to-nearest, denormal-preserving operations NVRTC's intrinsics map to.
+// clang lowers the mul/add ones to plain IR fmul/fadd, and with CUDA's default -ffp-contract=fast (which ignores
+// `#pragma clang fp contract`) the NVPTX back end emits them as contractable mul.f32/add.f32; compile with
+// -ffp-contract=off (as the test suite does) to get mul.rn.f32/add.rn.f32, which ptxas never fuses. NVRTC's
+// __fmul_rn/__fadd_rn always emit the .rn forms.
+#define __global__ __attribute__((global))
+#define __device__ __attribute__((device))
+#define __forceinline__ __inline__ __attribute__((always_inline))
+#define WDG_MUL(a, b) __nvvm_mul_rn_f((a), (b))
+#define WDG_ADD(a, b) __nvvm_add_rn_f((a), (b))
+#define WDG_SUB(a, b) __nvvm_add_rn_f((a), -(b))
+#define WDG_DIV(a, b) __nvvm_div_rn_f((a), (b))
+#define WDG_SQRT(a) __nvvm_sqrt_rn_f((a))
+#define WDG_FMA(a, b, c) __nvvm_fma_rn_f((a), (b), (c))
+#define WDG_TID_X() (__nvvm_read_ptx_sreg_tid_x())
+#define WDG_BID_X() (__nvvm_read_ptx_sreg_ctaid_x())
+#define WDG_BDIM_X() (__nvvm_read_ptx_sreg_ntid_x())
+#define WDG_LAUNCH_BOUNDS(threads) __attribute__((launch_bounds(threads)))
+#else
+#error "multi_tensor.cuh: compile with NVRTC, clang -x cuda, or define WDGEN_CPU_EMULATION"
+#endif
+
+#define WDG_ILP 4
+
+#if !defined(WDG_EMULATED_STEP)
+// The CPU emulation exports a host entry point per kernel; on a GPU there is nothing to add.
+#define WDG_EMULATED_STEP(name, rule)
+#define WDG_EMULATED_NONFINITE(name)
+#endif
+
+// A launch's coefficient table, passed by value (kernel parameters live in the constant bank): one row per distinct
+// (group, step, flags) among the launch's tensors; usually one per parameter group.
+template <typename C>
+struct wdg_table
+{
+    C rows[WDG_TABLE_ROWS];
+};
+
+struct __attribute__((aligned(16))) wdg_float4
+{
+    float x, y, z, w;
+};
+
+__device__ __forceinline__ bool wdg_aligned(const void* pointer)
+{
+    return ((unsigned long long)pointer & 15ull) == 0;
+}
+
+// Loads 4 consecutive elements (16-byte aligned) or, with a null pointer, 4 copies of `fallback`.
+__device__ __forceinline__ wdg_float4 wdg_load4(const float* pointer, wdg_i64 i, float fallback)
+{
+    if (pointer == 0)
+    {
+        wdg_float4 r = {fallback, fallback, fallback, fallback};
+        return r;
+    }
+
+    return *(const wdg_float4*)(pointer + i);
+}
+
+__device__ __forceinline__ void wdg_store4(float* pointer, wdg_i64 i, const wdg_float4& value)
+{
+    *(wdg_float4*)(pointer + i) = value;
+}
+
+__device__ __forceinline__ float wdg_get(const wdg_float4& v, int k)
+{
+    return k == 0 ? v.x : k == 1 ? v.y : k == 2 ? v.z : v.w;
+}
+
+__device__ __forceinline__ float* wdg_ref(wdg_float4& v, int k)
+{
+    return k == 0 ? &v.x : k == 1 ? &v.y : k == 2 ? &v.z : &v.w;
+}
+
+// State k of a tensor, from chunk offset `start` (null when the tensor has no such state).
+__device__ __forceinline__ float* wdg_state(const wdg_tensor& t, int k, wdg_i64 start)
+{
+    float* s = k == 0 ? t.state0 : k == 1 ? t.state1 : k == 2 ? t.state2 : t.state3;
+    return s == 0 ? 0 : s + start;
+}
+
+// One block per (tensor, chunk) entry of `blocks`, multi_tensor_apply style: the chunk [chunk*chunk_size,
+// min(numel, (chunk+1)*chunk_size)) is processed ILP elements per thread per iteration, with 16-byte vector loads
+// when every buffer is aligned and the chunk's length is a multiple of ILP, and guarded scalar loads otherwise.
+// Rule::update(c, p, g, s, mask) updates one element: p and s[0..WDG_STATES) in place (a rule reads only the
+// states its tensor has; absent ones are null here and hold zeros in s).
+template <typename Rule>
+__device__ __forceinline__ void wdg_apply(
+    const wdg_tensor* __restrict__ tensors,
+    const wdg_block* __restrict__ blocks,
+    const wdg_table<typename Rule::coefficients>& table,
+    int chunk_size)
+{
+    const wdg_block b = blocks[WDG_BID_X()];
+    const wdg_tensor t = tensors[b.tensor];
+    const typename Rule::coefficients c = table.rows[t.coefficients];
+    const wdg_i64 start = (wdg_i64)b.chunk * chunk_size;
+    const wdg_i64 remaining = t.numel - start;
+    const int n = remaining < chunk_size ? (int)remaining : chunk_size;
+    if (n <= 0)
+    {
+        return;
+    }
+
+    float* p = t.param + start;
+    const float* g = t.grad + start;
+    const float* mask = t.mask == 0 ? 0 : t.mask + start;
+    float* s[WDG_STATES];
+    bool vector = n % WDG_ILP == 0 && wdg_aligned(p) && wdg_aligned(g) && (mask == 0 || wdg_aligned(mask));
+#pragma unroll
+    for (int k = 0; k < WDG_STATES; k++)
+    {
+        s[k] = wdg_state(t, k, start);
+        vector = vector && (s[k] == 0 || wdg_aligned(s[k]));
+    }
+
+    const int tid = WDG_TID_X();
+    const int threads = WDG_BDIM_X();
+    if (vector)
+    {
+        for (int i = tid * WDG_ILP; i < n; i += threads * WDG_ILP)
+        {
+            wdg_float4 rp = wdg_load4(p, i, 0.0f);
+            const wdg_float4 rg = wdg_load4(g, i, 0.0f);
+            const wdg_float4 rmask = wdg_load4(mask, i, 1.0f);
+            wdg_float4 rs[WDG_STATES];
+#pragma unroll
+            for (int k = 0; k < WDG_STATES; k++)
+            {
+                rs[k] = wdg_load4(s[k], i, 0.0f);
+            }
+
+#pragma unroll
+            for (int e = 0; e < WDG_ILP; e++)
+            {
+                float se[WDG_STATES];
+#pragma unroll
+                for (int k = 0; k < WDG_STATES; k++)
+                {
+                    se[k] = wdg_get(rs[k], e);
+                }
+
+                Rule::update(c, *wdg_ref(rp, e), wdg_get(rg, e), se, wdg_get(rmask, e));
+#pragma unroll
+                for (int k = 0; k < WDG_STATES; k++)
+                {
+                    *wdg_ref(rs[k], e) = se[k];
+                }
+            }
+
+#pragma unroll
+            for (int k = 0; k < WDG_STATES; k++)
+            {
+                if (s[k] != 0)
+                {
+                    wdg_store4(s[k], i, rs[k]);
+                }
+            }
+
+            wdg_store4(p, i, rp);
+        }
+
+        return;
+    }
+
+    // Unaligned or ragged chunk: each thread handles ILP elements strided by the block size per iteration.
+    for (int base = 0; base < n; base += threads * WDG_ILP)
+    {
+        float rp[WDG_ILP], rg[WDG_ILP], rmask[WDG_ILP], rs[WDG_ILP][WDG_STATES];
+#pragma unroll
+        for (int e = 0; e < WDG_ILP; e++)
+        {
+            const int i = base + tid + e * threads;
+            rp[e] = 0.0f;
+            rg[e] = 0.0f;
+            rmask[e] = 1.0f;
+#pragma unroll
+            for (int k = 0; k < WDG_STATES; k++)
+            {
+                rs[e][k] = 0.0f;
+            }
+
+            if (i < n)
+            {
+                rp[e] = p[i];
+                rg[e] = g[i];
+                if (mask != 0)
+                {
+                    rmask[e] = mask[i];
+                }
+
+#pragma unroll
+                for (int k = 0; k < WDG_STATES; k++)
+                {
+                    if (s[k] != 0)
+                    {
+                        rs[e][k] = s[k][i];
+                    }
+                }
+            }
+        }
+
+#pragma unroll
+        for (int e = 0; e < WDG_ILP; e++)
+        {
+            Rule::update(c, rp[e], rg[e], rs[e], rmask[e]);
+        }
+
+#pragma unroll
+        for (int e = 0; e < WDG_ILP; e++)
+        {
+            const int i = base + tid + e * threads;
+            if (i < n)
+            {
+                p[i] = rp[e];
+#pragma unroll
+                for (int k = 0; k < WDG_STATES; k++)
+                {
+                    if (s[k] != 0)
+                    {
+                        s[k][i] = rs[e][k];
+                    }
+                }
+            }
+        }
+    }
+}
+
+// An algorithm's step kernel: wdg_apply with its rule, under the entry point the host launches.
+#define WDG_STEP_KERNEL(name, Rule)                                                                                   \
+    extern "C" __global__ void WDG_LAUNCH_BOUNDS(WDG_THREADS) name(                                                   \
+        const wdg_tensor* __restrict__ tensors,                                                                       \
+        const wdg_block* __restrict__ blocks,                                                                         \
+        const wdg_table<Rule::coefficients> table,                                                                    \
+        int chunk_size)                                                                                               \
+    {                                                                                                                 \
+        wdg_apply<Rule>(tensors, blocks, table, chunk_size);                                                          \
+    }                                                                                                                 \
+    WDG_EMULATED_STEP(name, Rule)
+
+// The non-finite gradient check (FusedEngineOptions.CheckNonFinite): sets found[tensor] = 1 when any element of a
+// gradient is NaN or infinite. x*0 is 0 for finite x and NaN otherwise, as in the CPU backend.
+extern "C" __global__ void WDG_LAUNCH_BOUNDS(WDG_THREADS) wdgen_nonfinite(
+    const wdg_tensor* __restrict__ tensors,
+    const wdg_block* __restrict__ blocks,
+    int chunk_size,
+    int* __restrict__ found)
+{
+    const wdg_block b = blocks[WDG_BID_X()];
+    const wdg_tensor t = tensors[b.tensor];
+    const wdg_i64 start = (wdg_i64)b.chunk * chunk_size;
+    const wdg_i64 remaining = t.numel - start;
+    const int n = remaining < chunk_size ? (int)remaining : chunk_size;
+    const float* g = t.grad + start;
+    bool bad = false;
+    for (int i = WDG_TID_X(); i < n; i += WDG_BDIM_X())
+    {
+        const float z = WDG_MUL(g[i], 0.0f);
+        bad = bad || z != z;
+    }
+
+    if (bad)
+    {
+        found[b.tensor] = 1;
+    }
+}
+
+WDG_EMULATED_NONFINITE(wdgen_nonfinite)

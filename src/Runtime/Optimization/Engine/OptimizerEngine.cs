@@ -1,0 +1,465 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using WdGen.Optimization.Algorithms;
+using WdGen.Optimization.Backends;
+using WdGen.Optimization.Backends.Cpu;
+
+namespace WdGen.Optimization.Engine
+{
+    /// <summary>
+    /// The fused optimizer: one pass over all parameters of all groups per step, on whichever device its backend runs
+    /// (<see cref="CpuBackend"/>, <c>CudaBackend</c>). It owns what every device shares: the parameters and their names,
+    /// the groups' hyper-parameters, step counts, the state buffers (by the algorithm's state names, laid out in arenas in
+    /// work-list order), validation, and the state files, which are therefore the same for every device.
+    /// </summary>
+    /// <remarks>
+    /// A caller builds it once and, every step, points each parameter at its data and gradient (<see cref="SetBuffers(int, nint, nint)"/>)
+    /// and calls <see cref="Step()"/>, which allocates nothing unless it skips a step for non-finite gradients.
+    /// Not thread-safe: one step at a time.
+    /// </remarks>
+    internal sealed unsafe partial class OptimizerEngine : IDisposable
+    {
+        private readonly FusedGroupOptions[] _groups;
+        private readonly FusedParameterSpec[] _specs;
+        private readonly Dictionary<string, int> _indexByName;
+        private readonly long[] _steps;
+        private readonly TensorSlot[] _slots;
+        private readonly byte[] _coefficients;
+        private readonly nint[] _arenas; // per state: the arena of an Arena-allocated state, else 0
+        private readonly byte[] _nonFinite;
+        private readonly bool _checkNonFinite;
+        private nint _maskArena;
+        private bool _disposed;
+
+        /// <summary>
+        /// Creates the engine and its zero state on the backend <paramref name="backend"/> makes (the CPU when null), which
+        /// it then owns. The backend is made only after the arguments have been checked, so a bad argument is reported
+        /// before any device is touched.
+        /// </summary>
+        /// <param name="algorithm">The update rule.</param>
+        /// <param name="groups">The parameter groups; the instances are kept (see <see cref="Groups"/>) so schedulers can change them.</param>
+        /// <param name="parameters">The parameters in the caller's order (the index used by every other member).</param>
+        /// <param name="fingerprint">A description of the grouping the caller derived (stored in and checked against state files).</param>
+        /// <param name="options">Threading (CPU), chunking and the non-finite gradient check.</param>
+        /// <param name="backend">Makes the device's backend; null for the CPU with <see cref="FusedEngineOptions.ThreadCount"/> threads.</param>
+        /// <exception cref="ArgumentException">A parameter is named twice, has a bad group, length or mask, or a group is invalid.</exception>
+        public OptimizerEngine(
+            FusedAlgorithm algorithm,
+            IReadOnlyList<FusedGroupOptions> groups,
+            IReadOnlyList<FusedParameterSpec> parameters,
+            string fingerprint,
+            FusedEngineOptions? options = null,
+            Func<IEngineBackend>? backend = null)
+        {
+            IEngineBackend? made = null;
+            try
+            {
+                ArgumentNullException.ThrowIfNull(groups);
+                ArgumentNullException.ThrowIfNull(parameters);
+                ArgumentNullException.ThrowIfNull(fingerprint);
+                Algorithm = OptimizerAlgorithm.Of(algorithm);
+                options ??= new FusedEngineOptions();
+                Fingerprint = fingerprint;
+                _groups = new FusedGroupOptions[groups.Count];
+                for (var g = 0; g < groups.Count; g++)
+                {
+                    _groups[g] = groups[g] ?? throw new ArgumentException($"Group {g} is null.", nameof(groups));
+                    Algorithm.Validate(_groups[g], g);
+                }
+
+                FusedValidation.Parameters(parameters, groups.Count);
+                var n = parameters.Count;
+                _specs = new FusedParameterSpec[n];
+                _indexByName = new Dictionary<string, int>(n, StringComparer.Ordinal);
+                _steps = new long[n];
+                _slots = new TensorSlot[n];
+                _nonFinite = new byte[n];
+                _coefficients = new byte[Math.Max(1, n) * Algorithm.CoefficientSize];
+                _arenas = new nint[Algorithm.States.Count];
+                var lengths = new long[n];
+                var groupOf = new int[n];
+                var masked = new bool[n];
+                for (var p = 0; p < n; p++)
+                {
+                    _specs[p] = parameters[p];
+                    _indexByName.Add(parameters[p].Name, p);
+                    lengths[p] = parameters[p].Length;
+                    groupOf[p] = parameters[p].GroupIndex;
+                    masked[p] = parameters[p].DecayMask != null;
+                    _slots[p].Numel = lengths[p];
+                }
+
+                WorkList = new FusedWorkList(lengths, groupOf, masked, options.ChunkElements);
+                _checkNonFinite = options.CheckNonFinite;
+                made = backend?.Invoke() ?? new CpuBackend(options.ThreadCount ?? Environment.ProcessorCount);
+                Backend = made;
+                Backend.Bind(Algorithm, WorkList, _slots, _coefficients);
+                AllocateArenas(masked);
+            }
+            catch
+            {
+                var owned = Backend is not null; // else the backend never became the engine's
+                Dispose();
+                if (!owned)
+                {
+                    made?.Dispose();
+                }
+
+                throw;
+            }
+        }
+
+        /// <summary>The update rule.</summary>
+        public OptimizerAlgorithm Algorithm { get; }
+
+        /// <summary>Where the tensors live and the steps run.</summary>
+        public IEngineBackend Backend { get; } = null!;
+
+        /// <summary>The caller-supplied grouping fingerprint (written to and checked against state files).</summary>
+        public string Fingerprint { get; } = string.Empty;
+
+        /// <summary>The groups' options: the very instances passed in, so changing them affects the next step.</summary>
+        public IReadOnlyList<FusedGroupOptions> Groups => _groups;
+
+        /// <summary>The parameters, in index order.</summary>
+        public IReadOnlyList<FusedParameterSpec> Parameters => _specs;
+
+        /// <summary>The device-independent chunk table the backends consume.</summary>
+        public FusedWorkList WorkList { get; } = null!;
+
+        /// <summary>Bytes of optimizer state held on the device (every allocated state buffer).</summary>
+        public long StateBytes
+        {
+            get
+            {
+                long bytes = 0;
+                for (var p = 0; p < _slots.Length; p++)
+                {
+                    for (var k = 0; k < Algorithm.States.Count; k++)
+                    {
+                        bytes += _slots[p].State(k) == null ? 0 : _specs[p].Length * sizeof(float);
+                    }
+                }
+
+                return bytes;
+            }
+        }
+
+        /// <summary>The index of a parameter by name.</summary>
+        /// <exception cref="KeyNotFoundException">No parameter has that name.</exception>
+        public int IndexOf(string name) =>
+            _indexByName.TryGetValue(name, out var index) ? index : throw new KeyNotFoundException($"No parameter is named '{name}'.");
+
+        /// <summary>
+        /// Points parameter <paramref name="index"/> at its float32 data and gradient on the backend's device (zero: no
+        /// gradient this step, the parameter is skipped). They stay set until replaced; the caller keeps the memory alive
+        /// and unmoved while <see cref="Step()"/> runs.
+        /// </summary>
+        public void SetBuffers(int index, nint param, nint grad)
+        {
+            ThrowIfDisposed();
+            if ((uint)index >= (uint)_slots.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(index), index, $"There are {_slots.Length} parameters.");
+            }
+
+            _slots[index].Param = (float*)param;
+            _slots[index].Grad = (float*)grad;
+        }
+
+        /// <summary>As <see cref="SetBuffers(int, nint, nint)"/>, checking element counts against the declared length.</summary>
+        /// <exception cref="ArgumentException">A count differs from the declared length; the message names the parameter.</exception>
+        public void SetBuffers(int index, nint param, long paramLength, nint grad, long gradLength)
+        {
+            ThrowIfDisposed();
+            if ((uint)index >= (uint)_slots.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(index), index, $"There are {_slots.Length} parameters.");
+            }
+
+            FusedValidation.Length(_specs[index].Name, "the parameter buffer", _specs[index].Length, paramLength);
+            if (grad != 0)
+            {
+                FusedValidation.Length(_specs[index].Name, "the gradient", _specs[index].Length, gradLength);
+            }
+
+            SetBuffers(index, param, grad);
+        }
+
+        /// <summary>Applies one step to every parameter whose gradient is set.</summary>
+        /// <returns>What was done; <see cref="FusedStepResult.Applied"/> is false when non-finite gradients were found.</returns>
+        /// <exception cref="InvalidOperationException">A parameter has a gradient but no parameter buffer.</exception>
+        public FusedStepResult Step()
+        {
+            ThrowIfDisposed();
+            for (var g = 0; g < _groups.Length; g++)
+            {
+                Algorithm.Validate(_groups[g], g);
+            }
+
+            var updated = 0;
+            for (var p = 0; p < _slots.Length; p++)
+            {
+                if (_slots[p].Grad != null)
+                {
+                    if (_slots[p].Param == null)
+                    {
+                        throw new InvalidOperationException($"Parameter '{_specs[p].Name}' has a gradient but no parameter buffer; call SetBuffers first.");
+                    }
+
+                    updated++;
+                }
+            }
+
+            if (_checkNonFinite && updated > 0)
+            {
+                Array.Clear(_nonFinite);
+                Backend.FindNonFinite(_nonFinite);
+                if (Array.IndexOf(_nonFinite, (byte)1) >= 0)
+                {
+                    var names = new List<string>();
+                    for (var p = 0; p < _nonFinite.Length; p++)
+                    {
+                        if (_nonFinite[p] != 0)
+                        {
+                            names.Add(_specs[p].Name);
+                        }
+                    }
+
+                    return new FusedStepResult(0, names);
+                }
+            }
+
+            var size = Algorithm.CoefficientSize;
+            for (var p = 0; p < _slots.Length; p++)
+            {
+                if (_slots[p].Grad == null)
+                {
+                    continue;
+                }
+
+                var group = _groups[_specs[p].GroupIndex];
+                var created = 0;
+                for (var k = 0; k < Algorithm.States.Count; k++)
+                {
+                    if (_slots[p].State(k) == null && Algorithm.Needs(k, group))
+                    {
+                        _slots[p].SetState(k, (float*)Backend.Allocate(_specs[p].Length * sizeof(float)));
+                        created |= 1 << k;
+                    }
+                }
+
+                Algorithm.WriteCoefficients(_coefficients.AsSpan(p * size, size), group, ++_steps[p], _slots[p].Mask != null, created);
+            }
+
+            if (updated > 0)
+            {
+                Backend.Step();
+            }
+
+            return new FusedStepResult(updated, null);
+        }
+
+        /// <summary>
+        /// Convenience for tests and small models: copies host arrays to the backend's device, steps, copies the
+        /// parameters back, and clears the buffers again. Allocates; use <see cref="SetBuffers(int, nint, nint)"/> in a training loop.
+        /// </summary>
+        /// <param name="parameters">One array per parameter, updated in place.</param>
+        /// <param name="gradients">One gradient per parameter, null where absent.</param>
+        /// <exception cref="ArgumentException">A count or length is wrong; the message names the parameter.</exception>
+        public FusedStepResult Step(float[][] parameters, float[]?[] gradients)
+        {
+            ThrowIfDisposed();
+            ArgumentNullException.ThrowIfNull(parameters);
+            ArgumentNullException.ThrowIfNull(gradients);
+            if (parameters.Length != _specs.Length || gradients.Length != _specs.Length)
+            {
+                throw new ArgumentException($"Expected {_specs.Length} parameters and gradients, got {parameters.Length} and {gradients.Length}.");
+            }
+
+            var scratch = new List<nint>(2 * _specs.Length);
+            try
+            {
+                for (var p = 0; p < _specs.Length; p++)
+                {
+                    var param = parameters[p] ?? throw new ArgumentException($"Parameter '{_specs[p].Name}': the parameter array is null.");
+                    FusedValidation.Length(_specs[p].Name, "the parameter array", _specs[p].Length, param.LongLength);
+                    var grad = gradients[p];
+                    if (grad != null)
+                    {
+                        FusedValidation.Length(_specs[p].Name, "the gradient array", _specs[p].Length, grad.LongLength);
+                    }
+
+                    SetBuffers(p, Copy(param, scratch), grad == null ? 0 : Copy(grad, scratch));
+                }
+
+                var result = Step();
+                for (var p = 0; p < _specs.Length; p++)
+                {
+                    fixed (float* destination = parameters[p])
+                    {
+                        Backend.Download(destination, (nint)_slots[p].Param, parameters[p].LongLength * sizeof(float));
+                    }
+                }
+
+                return result;
+            }
+            finally
+            {
+                for (var p = 0; p < _slots.Length; p++)
+                {
+                    _slots[p].Param = null;
+                    _slots[p].Grad = null;
+                }
+
+                scratch.ForEach(Backend.Free);
+            }
+        }
+
+        private nint Copy(float[] values, List<nint> scratch)
+        {
+            var address = Backend.Allocate(values.LongLength * sizeof(float));
+            scratch.Add(address);
+            fixed (float* source = values)
+            {
+                Backend.Upload(address, source, values.LongLength * sizeof(float));
+            }
+
+            return address;
+        }
+
+        /// <summary>Zeroes <paramref name="elements"/> floats at <paramref name="address"/> on the backend's device.</summary>
+        public void ZeroBuffer(nint address, long elements)
+        {
+            ThrowIfDisposed();
+            if (address != 0 && elements > 0)
+            {
+                Backend.Zero(address, elements * sizeof(float));
+            }
+        }
+
+        /// <summary>How many steps parameter <paramref name="index"/> has taken (steps without its gradient do not count).</summary>
+        public long StepCount(int index) => _steps[index];
+
+        /// <summary>Copies state <paramref name="state"/> (e.g. "exp_avg") of one parameter into <paramref name="destination"/>.</summary>
+        /// <returns>False (and zeros written) when the buffer does not exist yet, e.g. before the first momentum step.</returns>
+        public bool ReadState(int index, string state, Span<float> destination)
+        {
+            ThrowIfDisposed();
+            FusedValidation.Length(_specs[index].Name, "the destination span", _specs[index].Length, destination.Length);
+            var k = Algorithm.StateIndex(state);
+            if (k < 0)
+            {
+                throw new ArgumentException($"{Algorithm.Name} has no state '{state}'; it has {string.Join(", ", System.Linq.Enumerable.Select(Algorithm.States, s => s.Name))}.", nameof(state));
+            }
+
+            var buffer = _slots[index].State(k);
+            if (buffer == null)
+            {
+                destination.Clear();
+                return false;
+            }
+
+            fixed (float* d = destination)
+            {
+                Backend.Download(d, (nint)buffer, (long)destination.Length * sizeof(float));
+            }
+
+            return true;
+        }
+
+        /// <summary>Frees the state and the backend.</summary>
+        public void Dispose()
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            if (Backend is not null)
+            {
+                FreeState();
+                Backend.Dispose();
+            }
+        }
+
+        /// <summary>Moments and masks in one arena each, every tensor 64-byte aligned, in work-list order (so consecutive
+        /// small tensors are consecutive in memory and the hardware prefetchers keep streaming across them).</summary>
+        private void AllocateArenas(bool[] masked)
+        {
+            var offsets = new long[_specs.Length];
+            long total = 0;
+            for (var p = 0; p < _specs.Length; p++)
+            {
+                offsets[p] = total;
+                total += (_specs[p].Length + 15) & ~15L;
+            }
+
+            for (var k = 0; k < Algorithm.States.Count; k++)
+            {
+                if (Algorithm.States[k].Allocation != StateAllocation.Arena)
+                {
+                    continue;
+                }
+
+                _arenas[k] = Backend.Allocate(total * sizeof(float));
+                for (var p = 0; p < _specs.Length; p++)
+                {
+                    _slots[p].SetState(k, (float*)(_arenas[k] + (offsets[p] * sizeof(float))));
+                }
+            }
+
+            if (Array.IndexOf(masked, true) < 0)
+            {
+                return;
+            }
+
+            _maskArena = Backend.Allocate(total * sizeof(float));
+            for (var p = 0; p < _specs.Length; p++)
+            {
+                if (_specs[p].DecayMask is { } mask)
+                {
+                    _slots[p].Mask = (float*)(_maskArena + (offsets[p] * sizeof(float)));
+                    fixed (float* m = mask)
+                    {
+                        Backend.Upload((nint)_slots[p].Mask, m, mask.LongLength * sizeof(float));
+                    }
+                }
+            }
+        }
+
+        private bool InArena(int k) => _arenas[k] != 0;
+
+        private void FreeState()
+        {
+            if (_slots is null || _arenas is null)
+            {
+                return;
+            }
+
+            for (var k = 0; k < _arenas.Length; k++)
+            {
+                if (InArena(k))
+                {
+                    Backend.Free(_arenas[k]);
+                    _arenas[k] = 0;
+                    continue;
+                }
+
+                for (var p = 0; p < _slots.Length; p++)
+                {
+                    Backend.Free((nint)_slots[p].State(k));
+                    _slots[p].SetState(k, null);
+                }
+            }
+
+            Backend.Free(_maskArena);
+            _maskArena = 0;
+            Array.Clear(_slots);
+        }
+
+        private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+    }
+}

@@ -122,6 +122,86 @@ namespace WdGen.Runtime.Tests.Optimization
             opt.Dispose();
         }
 
+        [Theory]
+        [InlineData(FusedAlgorithm.AdamW)]
+        [InlineData(FusedAlgorithm.Sgd)]
+        public unsafe void Files_of_format_version_1_still_load(FusedAlgorithm algorithm)
+        {
+            var model = new FusedTestModel(algorithm);
+            using var trained = model.Create(2);
+            var values = model.Clone();
+            model.Run(trained, values, 0, 3);
+
+            // Version 1, as WdGen 0.1 wrote it: an int32 algorithm code and a bit set of four fixed state kinds.
+            var kinds = new[] { "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "momentum_buffer" };
+            var path = Path.Combine(_dir.FullName, "v1.bin");
+            using (var stream = File.Create(path))
+            {
+                var writer = new StateFile.Writer(stream);
+                writer.Bytes(StateFile.Magic);
+                writer.Int32(1);
+                writer.Int32((int)algorithm);
+                writer.String("fp");
+                writer.Int32(model.Specs.Length);
+                var present = new int[model.Specs.Length];
+                for (var p = 0; p < model.Specs.Length; p++)
+                {
+                    for (var k = 0; k < kinds.Length; k++)
+                    {
+                        present[p] |= trained.Algorithm.StateIndex(kinds[k]) >= 0 && trained.ReadState(p, kinds[k], new float[model.Specs[p].Length]) ? 1 << k : 0;
+                    }
+
+                    writer.String(model.Specs[p].Name);
+                    writer.Int32(model.Specs[p].GroupIndex);
+                    writer.Int64(model.Specs[p].Length);
+                    writer.Int64(trained.StepCount(p));
+                    writer.Int32(present[p]);
+                }
+
+                for (var p = 0; p < model.Specs.Length; p++)
+                {
+                    for (var k = 0; k < kinds.Length; k++)
+                    {
+                        if ((present[p] & (1 << k)) != 0)
+                        {
+                            var buffer = new float[model.Specs[p].Length];
+                            trained.ReadState(p, kinds[k], buffer);
+                            fixed (float* b = buffer)
+                            {
+                                writer.Floats(b, buffer.Length);
+                            }
+                        }
+                    }
+                }
+
+                writer.Finish();
+            }
+
+            using var loaded = model.Create(1);
+            loaded.LoadState(path);
+
+            Assert.Equal(FusedTestModel.Snapshot(trained, values), FusedTestModel.Snapshot(loaded, values));
+        }
+
+        [Fact]
+        public void A_file_of_a_newer_format_is_refused_naming_its_version()
+        {
+            var (_, opt, _, path) = Trained();
+            var bytes = File.ReadAllBytes(path);
+            BitConverter.TryWriteBytes(bytes.AsSpan(StateFile.Magic.Length), 3);
+            var checksum = new StateFile.Checksum();
+            checksum.Add(bytes.AsSpan(0, bytes.Length - 8));
+            BitConverter.TryWriteBytes(bytes.AsSpan(bytes.Length - 8), checksum.Value);
+            var newer = Path.Combine(_dir.FullName, "v3.bin");
+            File.WriteAllBytes(newer, bytes);
+
+            var error = Assert.Throws<InvalidDataException>(() => opt.LoadState(newer));
+
+            Assert.Contains("version 3", error.Message);
+            Assert.Contains("newer WdGen", error.Message);
+            opt.Dispose();
+        }
+
         private (FusedTestModel Model, OptimizerEngine Opt, float[][] Values, string Path) Trained()
         {
             var model = new FusedTestModel(FusedAlgorithm.AdamW);

@@ -8,6 +8,13 @@ namespace WdGen
     public static class TorchSharpDecayGroups
     {
         /// <summary>
+        /// Each parameter WdGen hands out keeps its model alive. TorchSharp 0.107's LayerNorm, GroupNorm and BatchNorm
+        /// dispose their parameters in their finalizers, so a model that becomes unreachable while an optimizer still
+        /// trains its parameters would have them disposed under it at a random garbage collection.
+        /// </summary>
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Parameter, object> Models = new();
+
+        /// <summary>
         /// This model's trainable parameters in decay and no-decay groups, in walk order, checked against its
         /// <c>named_parameters()</c>; frozen parameters are left out unless <paramref name="includeFrozen"/>.
         /// </summary>
@@ -26,7 +33,13 @@ namespace WdGen
             }
 
             Walk(builder, string.Empty, DecayContext.Root, model);
-            return builder.Build(module.named_parameters());
+            var groups = builder.Build(module.named_parameters());
+            foreach (var entry in groups.Entries)
+            {
+                Models.AddOrUpdate(entry.Parameter, model);
+            }
+
+            return groups;
         }
 
         /// <summary>

@@ -10,7 +10,7 @@ namespace WdGen.Samples.Misuse
         public static torch.optim.Optimizer Build(Net model)
         {
             var decay = new HashSet<Parameter> { model.fc1.weight, model.fc2.weight };
-            return torch.optim.AdamW(decay, lr: 1e-3); // expect: WDG001
+            return torch.optim.AdamW(decay, lr: 1e-3, weight_decay: 0.01); // expect: WDG001
         }
     }
 }

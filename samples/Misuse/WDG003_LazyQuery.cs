@@ -7,6 +7,6 @@ namespace WdGen.Samples.Misuse
     public static class Wdg003LazyQuery
     {
         public static torch.optim.Optimizer Build(Net model)
-            => torch.optim.AdamW(model.parameters().Where(p => p.requires_grad), lr: 1e-3); // expect: WDG003
+            => torch.optim.AdamW(model.parameters().Where(p => p.requires_grad), lr: 1e-3, weight_decay: 0.01); // expect: WDG003
     }
 }

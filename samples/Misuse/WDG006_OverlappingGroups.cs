@@ -13,6 +13,6 @@ namespace WdGen.Samples.Misuse
                 new AdamW.ParamGroup(
                     new[] { m.fc1.bias, m.fc2.bias, m.fc1.weight, m.norm.weight, m.norm.bias }, // expect: WDG006
                     new AdamW.Options { weight_decay = 0 }),
-            });
+            }, weight_decay: 0.1);
     }
 }

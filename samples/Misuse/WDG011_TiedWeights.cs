@@ -26,6 +26,6 @@ namespace WdGen.Samples.Misuse
     public static class Wdg011TiedWeights
     {
         public static torch.optim.Optimizer Build(TiedLm lm)
-            => torch.optim.AdamW(lm.parameters(), lr: 1e-3); // expect: WDG011
+            => torch.optim.AdamW(lm.parameters(), lr: 1e-3, weight_decay: 0); // expect: WDG011
     }
 }

@@ -43,7 +43,7 @@ namespace WdGen.Analyzers
 
         public static readonly DiagnosticDescriptor WDG005 = Create(
             DiagnosticIds.CoupledWeightDecay,
-            "Weight decay of Adam or SGD is an L2 penalty",
+            "Weight decay of Adam, SGD and other coupled optimizers is an L2 penalty",
             "weight_decay '{0}' on {1} is an L2 penalty added to the gradient (coupled to the adaptive step), not decoupled weight decay{2}",
             WeightDecay,
             DiagnosticSeverity.Info);
@@ -88,6 +88,27 @@ namespace WdGen.Analyzers
             "Tied parameter is updated twice",
             "'{0}' lists the tied parameter ({1}) under two names, so {2} updates it twice per step with two moment states; use model.GetDecayGroups(), which keeps one entry per tensor",
             WeightDecay,
+            DiagnosticSeverity.Warning);
+
+        public static readonly DiagnosticDescriptor WDG012 = Create(
+            DiagnosticIds.DefaultWeightDecay,
+            "Optimizer built without weight_decay, whose default differs from PyTorch's",
+            "{0} is built without {1}: TorchSharp's default is {2} and PyTorch's {3}, so code ported from PyTorch trains without weight decay; pass {1} explicitly ({3} as in PyTorch, or {2} to say there is none){4}",
+            WeightDecay,
+            DiagnosticSeverity.Info);
+
+        public static readonly DiagnosticDescriptor WDG013 = Create(
+            DiagnosticIds.OptimizerBeforeModelMove,
+            "Optimizer built before its model is moved or cast",
+            "'{0}' holds the parameters of '{1}', which '{2}' (line {3}) then moves or casts: TorchSharp replaces the Parameter objects it moves, so the optimizer is left with stale ones and fails at its first step; move or cast the model first, then build the optimizer",
+            Usage,
+            DiagnosticSeverity.Warning);
+
+        public static readonly DiagnosticDescriptor WDG014 = Create(
+            DiagnosticIds.TiedGradientClipping,
+            "Gradient clipping counts a tied parameter twice",
+            "'{0}' lists the tied parameter ({1}) under two names, so clip_grad_norm_ counts its gradient twice in the total norm (and scales it twice when it clips); clip over each tensor once: {2}.GetDecayGroups().ClipGradNorm(maxNorm)",
+            Usage,
             DiagnosticSeverity.Warning);
 
         private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity)

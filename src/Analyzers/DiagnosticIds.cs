@@ -16,6 +16,9 @@ namespace WdGen.Analyzers
         public const string FieldsSplitAcrossFiles = "WDG009";
         public const string ImplicitNoDecay = "WDG010";
         public const string TiedParameterTwice = "WDG011";
+        public const string DefaultWeightDecay = "WDG012";
+        public const string OptimizerBeforeModelMove = "WDG013";
+        public const string TiedGradientClipping = "WDG014";
     }
 
     /// <summary>Keys of <c>Diagnostic.Properties</c> that tell a code fix what the analyzer found.</summary>
@@ -38,7 +41,10 @@ namespace WdGen.Analyzers
 
         public const string NotPartial = "NotPartial";
 
-        /// <summary>For WDG005: "true" when the call is Adam over plain parameters, so renaming it to AdamW is safe.</summary>
-        public const string CanUseAdamW = "CanUseAdamW";
+        /// <summary>The optimizer's name in the optimizer table (WDG005, WDG012): the fixes read its facts there.</summary>
+        public const string Optimizer = "Optimizer";
+
+        /// <summary>For WDG005: the optimizer with the same arguments and decoupled decay, set when renaming the call to it is safe.</summary>
+        public const string DecoupledVariant = "DecoupledVariant";
     }
 }

@@ -34,16 +34,20 @@ namespace WdGen.Analyzers
         {
             Module = module;
             Parameter = compilation.GetTypeByMetadataName(TorchSharpLayers.ParameterMetadataName);
-            Optim = compilation.GetTypeByMetadataName("TorchSharp.torch+optim");
-            Optimizer = compilation.GetTypeByMetadataName("TorchSharp.torch+optim+Optimizer");
-            ParamGroup = compilation.GetTypeByMetadataName("TorchSharp.Modules.ParamGroup");
+            Tensor = compilation.GetTypeByMetadataName(TorchSharpLayers.TensorMetadataName);
+            Optim = compilation.GetTypeByMetadataName(TorchSharpOptimizers.OptimMetadataName);
+            Optimizer = compilation.GetTypeByMetadataName(TorchSharpOptimizers.OptimizerMetadataName);
+            ParamGroup = compilation.GetTypeByMetadataName(TorchSharpOptimizers.ParamGroupMetadataName);
+            ModuleExtensions = compilation.GetTypeByMetadataName(TorchSharpLayers.ModuleExtensionsMetadataName);
+            NnUtils = compilation.GetTypeByMetadataName(TorchSharpLayers.NnUtilsMetadataName);
+            DecayGroups = compilation.GetTypeByMetadataName(WdGenNames.DecayGroups);
             Enumerable = compilation.GetTypeByMetadataName("System.Linq.Enumerable");
-            var optimizers = new Dictionary<INamedTypeSymbol, string>(SymbolEqualityComparer.Default);
-            foreach (var name in new[] { "AdamW", "Adam", "SGD" })
+            var optimizers = new Dictionary<INamedTypeSymbol, TorchSharpOptimizer>(SymbolEqualityComparer.Default);
+            foreach (var optimizer in TorchSharpOptimizers.All)
             {
-                if (compilation.GetTypeByMetadataName("TorchSharp.Modules." + name) is { } type)
+                if (compilation.GetTypeByMetadataName(optimizer.MetadataName) is { } type)
                 {
-                    optimizers[type] = name;
+                    optimizers[type] = optimizer;
                 }
             }
 
@@ -64,7 +68,9 @@ namespace WdGen.Analyzers
 
         public INamedTypeSymbol? Parameter { get; }
 
-        /// <summary><c>torch.optim</c>, home of the AdamW/Adam/SGD factories.</summary>
+        public INamedTypeSymbol? Tensor { get; }
+
+        /// <summary><c>torch.optim</c>, home of the optimizer factories.</summary>
         public INamedTypeSymbol? Optim { get; }
 
         public INamedTypeSymbol? Optimizer { get; }
@@ -72,10 +78,19 @@ namespace WdGen.Analyzers
         /// <summary><c>TorchSharp.Modules.ParamGroup</c>, base of every <c>X.ParamGroup</c>.</summary>
         public INamedTypeSymbol? ParamGroup { get; }
 
+        /// <summary>TorchSharp's extension methods that move or cast a module (<c>to</c>, <c>cuda</c>, <c>half</c>, …).</summary>
+        public INamedTypeSymbol? ModuleExtensions { get; }
+
+        /// <summary><c>torch.nn.utils</c> (<c>clip_grad_norm_</c>).</summary>
+        public INamedTypeSymbol? NnUtils { get; }
+
         public INamedTypeSymbol? Enumerable { get; }
 
-        /// <summary>The optimizer classes AdamW, Adam and SGD, with their names.</summary>
-        public IReadOnlyDictionary<INamedTypeSymbol, string> OptimizerClasses { get; }
+        /// <summary>WdGen's <c>DecayGroups&lt;T&gt;</c>, when WdGen.Runtime is referenced.</summary>
+        public INamedTypeSymbol? DecayGroups { get; }
+
+        /// <summary>The optimizer classes of the table (<see cref="TorchSharpOptimizers"/>) that this TorchSharp has.</summary>
+        public IReadOnlyDictionary<INamedTypeSymbol, TorchSharpOptimizer> OptimizerClasses { get; }
 
         public static TorchSharpApi? Create(Compilation compilation)
             => compilation.GetTypeByMetadataName(TorchSharpLayers.ModuleMetadataName) is { } module ? new TorchSharpApi(compilation, module) : null;
@@ -91,18 +106,87 @@ namespace WdGen.Analyzers
         /// <summary>Whether a type comes from TorchSharp itself.</summary>
         public bool IsTorchSharpType(ITypeSymbol type) => SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, Module.ContainingAssembly);
 
-        /// <summary>The optimizer name (AdamW, Adam, SGD) of an optimizer class or of its nested ParamGroup/Options type.</summary>
-        public string? OptimizerName(ITypeSymbol? type)
+        /// <summary>The table's optimizer of an optimizer class or of its nested ParamGroup/Options type.</summary>
+        public TorchSharpOptimizer? OptimizerOf(ITypeSymbol? type)
         {
             for (var current = type as INamedTypeSymbol; current is not null; current = current.ContainingType)
             {
-                if (OptimizerClasses.TryGetValue(current.OriginalDefinition, out var name))
+                if (OptimizerClasses.TryGetValue(current.OriginalDefinition, out var optimizer))
                 {
-                    return name;
+                    return optimizer;
                 }
             }
 
             return null;
+        }
+
+        /// <summary>The table's optimizer a <c>torch.optim</c> factory builds.</summary>
+        public TorchSharpOptimizer? FactoryOf(IMethodSymbol method)
+            => SymbolEqualityComparer.Default.Equals(method.ContainingType, Optim) ? TorchSharpOptimizers.Find(method.Name) : null;
+
+        /// <summary>Whether a method is an extension of WdGen's <c>DecayGroups&lt;T&gt;</c> (<c>groups.ToAdamW(…)</c>).</summary>
+        public bool IsDecayGroupsExtension(IMethodSymbol method)
+            => method.IsExtensionMethod && DecayGroups is not null
+                && (method.ReducedFrom ?? method).Parameters is { Length: > 0 } parameters
+                && SymbolEqualityComparer.Default.Equals(parameters[0].Type.OriginalDefinition, DecayGroups);
+
+        /// <summary>Whether a method is <c>torch.nn.utils.clip_grad_norm_</c>.</summary>
+        public bool IsClipGradNorm(IMethodSymbol method)
+            => method.Name == TorchSharpLayers.ClipGradNorm && SymbolEqualityComparer.Default.Equals(method.ContainingType, NnUtils);
+
+        /// <summary>Whether a method moves or casts a module (<c>model.to(device)</c>, <c>.cuda()</c>, <c>.half()</c>, …).</summary>
+        public bool MovesModule(IMethodSymbol method)
+            => TorchSharpLayers.MayMoveModule(method.Name)
+                && (SymbolEqualityComparer.Default.Equals(method.ContainingType, ModuleExtensions)
+                    || (method.Name == TorchSharpLayers.ModuleTo && IsTorchSharpType(method.ContainingType) && IsModule(method.ContainingType)));
+
+        /// <summary>What a field or property can hold, by the shared rule (<see cref="ParameterHolders"/>).</summary>
+        public HeldValue Holds(ISymbol member)
+            => member switch
+            {
+                IFieldSymbol field => Holds(field.Type, field.IsStatic || field.IsConst || field.IsFixedSizeBuffer ? MemberStorage.Other : MemberStorage.InstanceField),
+
+                // Whether it is an auto-property (a scan of its type's members) is asked only when its type could hold something.
+                IPropertySymbol { IsStatic: false } property when Holds(property.Type, MemberStorage.AutoProperty) is not HeldValue.Nothing and var held
+                    => IsAutoProperty(property) ? held : Holds(property.Type, MemberStorage.Other),
+                IPropertySymbol property => Holds(property.Type, MemberStorage.Other),
+                _ => HeldValue.Nothing,
+            };
+
+        /// <summary>What a member of this declared type, kept in <paramref name="storage"/>, can hold.</summary>
+        public HeldValue Holds(ITypeSymbol type, MemberStorage storage = MemberStorage.InstanceField)
+        {
+            var kind = type switch
+            {
+                IErrorTypeSymbol => DeclaredTypeKind.Unbound,
+                IDynamicTypeSymbol => DeclaredTypeKind.Object,
+                ITypeParameterSymbol => DeclaredTypeKind.TypeParameter,
+                { SpecialType: SpecialType.System_Object } => DeclaredTypeKind.Object,
+                { TypeKind: TypeKind.Interface } => DeclaredTypeKind.Interface,
+                { TypeKind: TypeKind.Error } => DeclaredTypeKind.Unbound,
+                { TypeKind: TypeKind.Class } => DeclaredTypeKind.Class,
+                _ => DeclaredTypeKind.Other,
+            };
+            var torchSharpBase = kind != DeclaredTypeKind.Class ? TorchSharpBase.None
+                : IsModule(type) ? TorchSharpBase.Module
+                : IsParameter(type) ? TorchSharpBase.Parameter
+                : Tensor is not null && InheritsFrom(type, Tensor) ? TorchSharpBase.Tensor
+                : TorchSharpBase.None;
+            return ParameterHolders.Of(storage, kind, torchSharpBase);
+        }
+
+        /// <summary>Whether a property has a compiler-generated backing field (which TorchSharp registers).</summary>
+        private static bool IsAutoProperty(IPropertySymbol property)
+        {
+            foreach (var member in property.ContainingType.GetMembers())
+            {
+                if (member is IFieldSymbol { AssociatedSymbol: { } associated } && SymbolEqualityComparer.Default.Equals(associated, property))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>Describes <paramref name="type"/> when its enumeration order is not stable ("a HashSet&lt;Parameter&gt;"), else null.</summary>

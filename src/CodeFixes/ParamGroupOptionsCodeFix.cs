@@ -40,7 +40,7 @@ namespace WdGen.CodeFixes
                     continue;
                 }
 
-                var parameters = operation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "parameters");
+                var parameters = operation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == TorchSharpOptimizers.ParametersOrdinal);
                 if (parameters is null)
                 {
                     continue;
@@ -49,16 +49,16 @@ namespace WdGen.CodeFixes
                 var assignments = new List<string>();
                 foreach (var argument in operation.Arguments)
                 {
-                    if (argument.ArgumentKind == ArgumentKind.Explicit && argument.Parameter is { Name: var name } && name != "parameters")
+                    if (argument.ArgumentKind == ArgumentKind.Explicit && argument.Parameter is { Name: var name } && argument != parameters)
                     {
-                        assignments.Add((name == "lr" ? "LearningRate" : name) + " = " + argument.Value.Syntax);
+                        assignments.Add((name == TorchSharpOptimizers.LearningRate ? TorchSharpOptimizers.OptionsLearningRate : name) + " = " + argument.Value.Syntax);
                     }
                 }
 
                 var typeText = creation.Type.ToString();
-                var optionsType = typeText.EndsWith("ParamGroup", System.StringComparison.Ordinal)
-                    ? typeText.Substring(0, typeText.Length - "ParamGroup".Length) + "Options"
-                    : operation.Type?.ContainingType?.ToDisplayString() + ".Options";
+                var optionsType = typeText.EndsWith(TorchSharpOptimizers.ParamGroupTypeName, System.StringComparison.Ordinal)
+                    ? typeText.Substring(0, typeText.Length - TorchSharpOptimizers.ParamGroupTypeName.Length) + TorchSharpOptimizers.OptionsTypeName
+                    : operation.Type?.ContainingType?.ToDisplayString() + "." + TorchSharpOptimizers.OptionsTypeName;
                 var options = "new " + optionsType + (assignments.Count == 0 ? "()" : " { " + string.Join(", ", assignments) + " }");
                 var replacement = SyntaxFactory.ParseExpression("new " + typeText + "(" + parameters.Value.Syntax + ", " + options + ")");
                 context.RegisterCodeFix(

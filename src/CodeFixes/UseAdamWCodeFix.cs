@@ -10,7 +10,7 @@ using WdGen.Analyzers;
 
 namespace WdGen.CodeFixes
 {
-    /// <summary>WDG005 on Adam: switch to AdamW (same arguments, decoupled weight decay).</summary>
+    /// <summary>WDG005 on an optimizer with a decoupled variant of the same arguments (Adam): switch to it (AdamW).</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UseAdamWCodeFix)), Shared]
     public sealed class UseAdamWCodeFix : CodeFixProvider
     {
@@ -30,7 +30,9 @@ namespace WdGen.CodeFixes
 
             foreach (var diagnostic in context.Diagnostics)
             {
-                if (!diagnostic.Properties.ContainsKey(DiagnosticProperties.CanUseAdamW) || FixHelpers.NodeAt(root, diagnostic.Location.SourceSpan) is not { } node)
+                if (!diagnostic.Properties.TryGetValue(DiagnosticProperties.Optimizer, out var optimizer) || optimizer is null
+                    || !diagnostic.Properties.TryGetValue(DiagnosticProperties.DecoupledVariant, out var variant) || variant is null
+                    || FixHelpers.NodeAt(root, diagnostic.Location.SourceSpan) is not { } node)
                 {
                     continue;
                 }
@@ -44,15 +46,15 @@ namespace WdGen.CodeFixes
                     ObjectCreationExpressionSyntax { Type: SimpleNameSyntax simple } => simple,
                     _ => null,
                 };
-                if (name is not IdentifierNameSyntax { Identifier.ValueText: "Adam" } identifier)
+                if (name is not IdentifierNameSyntax identifier || identifier.Identifier.ValueText != optimizer)
                 {
                     continue;
                 }
 
                 context.RegisterCodeFix(
                     CodeAction.Create(
-                        "Use AdamW (decoupled weight decay)",
-                        token => FixHelpers.ReplaceAsync(context.Document, identifier, SyntaxFactory.IdentifierName("AdamW"), null, token),
+                        "Use " + variant + " (decoupled weight decay)",
+                        token => FixHelpers.ReplaceAsync(context.Document, identifier, SyntaxFactory.IdentifierName(variant), null, token),
                         EquivalenceKey),
                     diagnostic);
             }

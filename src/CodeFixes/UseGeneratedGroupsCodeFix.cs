@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -25,7 +26,7 @@ namespace WdGen.CodeFixes
     {
         public const string EquivalenceKey = "WDG.GeneratedGroups";
 
-        private static readonly Dictionary<string, string> Extensions = new Dictionary<string, string> { ["AdamW"] = "ToAdamW", ["Adam"] = "ToAdam", ["SGD"] = "ToSgd" };
+        private static readonly string[] Usings = { "WdGen" };
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(
             DiagnosticIds.UnorderedParameters, DiagnosticIds.NonDecayParameterDecays, DiagnosticIds.TiedParameterTwice);
@@ -52,7 +53,7 @@ namespace WdGen.CodeFixes
                 context.RegisterCodeFix(
                     CodeAction.Create(
                         "Use the generated groups: " + rewrite.Replacement,
-                        token => ApplyAsync(context.Document, call, rewrite.Replacement, rewrite.ModelType, token),
+                        token => GeneratedGroupsEdit.ApplyAsync(context.Document, call, rewrite.Replacement, rewrite.ModelType, Usings, token),
                         EquivalenceKey),
                     diagnostic);
             }
@@ -68,31 +69,35 @@ namespace WdGen.CodeFixes
         private static (ExpressionSyntax Replacement, INamedTypeSymbol ModelType)? Rewrite(SemanticModel semanticModel, ExpressionSyntax call, CancellationToken cancellationToken)
         {
             var operation = semanticModel.GetOperation(call, cancellationToken);
-            var (name, arguments) = operation switch
+            var (optimizer, learningRate, arguments) = operation switch
             {
-                IInvocationOperation invocation => (invocation.TargetMethod.Name, invocation.Arguments),
-                IObjectCreationOperation creation => (creation.Type?.Name ?? string.Empty, creation.Arguments),
-                _ => (string.Empty, ImmutableArray<IArgumentOperation>.Empty),
+                IInvocationOperation invocation when TorchSharpOptimizers.Find(invocation.TargetMethod.Name) is { } found => (found, found.FactoryLearningRate, invocation.Arguments),
+                IObjectCreationOperation { Type: { } type } creation when TorchSharpOptimizers.Find(type.Name) is { } found => (found, TorchSharpOptimizers.LearningRate, creation.Arguments),
+                _ => (null, string.Empty, ImmutableArray<IArgumentOperation>.Empty),
             };
-            if (!Extensions.TryGetValue(name, out var extension))
+            if (optimizer?.GroupsExtension is not { } extension)
             {
                 return null;
             }
 
-            var parameters = arguments.FirstOrDefault(a => a.Parameter?.Name == "parameters");
-            var receiver = parameters is null ? null : ModelReceiver(parameters.Value);
+            var parameters = arguments.FirstOrDefault(a => a.Parameter?.Ordinal == TorchSharpOptimizers.ParametersOrdinal);
+            var receiver = parameters is null ? null : GeneratedGroupsEdit.ModelReceiver(parameters.Value);
             if (receiver?.Type is not INamedTypeSymbol modelType)
             {
                 return null;
             }
 
-            string Value(string parameter, string fallback)
-                => arguments.FirstOrDefault(a => a.Parameter?.Name == parameter) is { ArgumentKind: ArgumentKind.Explicit } argument ? argument.Value.Syntax.ToString() : fallback;
+            // As written, or the default the call used.
+            string Value(string parameter)
+                => arguments.FirstOrDefault(a => a.Parameter?.Name == parameter) switch
+                {
+                    { ArgumentKind: ArgumentKind.Explicit } argument => argument.Value.Syntax.ToString(),
+                    { Value.ConstantValue: { HasValue: true, Value: { } constant } } => System.Convert.ToString(constant, CultureInfo.InvariantCulture) ?? "0",
+                    _ => "0",
+                };
 
-            var lr = name == "SGD" ? Value(arguments.Any(a => a.Parameter?.Name == "learningRate") ? "learningRate" : "lr", "1e-3") : Value("lr", "1e-3");
-            var list = new List<string> { lr, Value("weight_decay", "0") };
-            var extra = name == "SGD" ? new[] { "momentum", "dampening", "nesterov", "maximize" } : new[] { "beta1", "beta2", "eps", "amsgrad", "maximize" };
-            foreach (var parameter in extra)
+            var list = new List<string> { Value(learningRate), Value(TorchSharpOptimizers.WeightDecay) };
+            foreach (var parameter in optimizer.GroupsExtensionArguments)
             {
                 if (arguments.FirstOrDefault(a => a.Parameter?.Name == parameter) is { ArgumentKind: ArgumentKind.Explicit } argument)
                 {
@@ -100,109 +105,8 @@ namespace WdGen.CodeFixes
                 }
             }
 
-            var text = receiver.Syntax + ".GetDecayGroups()." + extension + "(" + string.Join(", ", list) + ")";
+            var text = receiver.Syntax + "." + TorchSharpOptimizers.GetDecayGroups + "()." + extension + "(" + string.Join(", ", list) + ")";
             return (SyntaxFactory.ParseExpression(text), modelType);
-        }
-
-        /// <summary>The receiver of <c>x.parameters()</c>/<c>x.named_parameters()</c> inside the argument (through ToArray/ToList and locals).</summary>
-        private static IOperation? ModelReceiver(IOperation operation)
-        {
-            for (var depth = 0; depth < 8; depth++)
-            {
-                while (operation is IConversionOperation conversion)
-                {
-                    operation = conversion.Operand;
-                }
-
-                switch (operation)
-                {
-                    case IInvocationOperation { TargetMethod.Name: "parameters" or "named_parameters", Instance: { } instance }:
-                        return instance;
-                    case IInvocationOperation { Instance: null, Arguments.Length: > 0 } extension:
-                        operation = extension.Arguments[0].Value;
-                        break;
-                    case IInvocationOperation { Instance: { } instance }:
-                        operation = instance;
-                        break;
-                    case IObjectCreationOperation { Arguments.Length: 1 } creation:
-                        operation = creation.Arguments[0].Value;
-                        break;
-                    case ILocalReferenceOperation local when local.SemanticModel is { } model
-                        && local.Local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: { } value }
-                        && value.SyntaxTree == model.SyntaxTree
-                        && model.GetOperation(value) is { } initializer:
-                        operation = initializer;
-                        break;
-                    default:
-                        return null;
-                }
-            }
-
-            return null;
-        }
-
-        private static async Task<Solution> ApplyAsync(Document document, ExpressionSyntax call, ExpressionSyntax replacement, INamedTypeSymbol modelType, CancellationToken cancellationToken)
-        {
-            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            if (root is null)
-            {
-                return document.Project.Solution;
-            }
-
-            // Mark the call, then edit the model's declarations (possibly in this document), then replace the call.
-            var annotation = new SyntaxAnnotation("WdGenCall");
-            var solution = document.WithSyntaxRoot(root.ReplaceNode(call, call.WithAdditionalAnnotations(annotation))).Project.Solution;
-            var needsAttribute = !ModelFacts.IsDecayGroupsModel(modelType);
-            var first = true;
-            foreach (var group in modelType.DeclaringSyntaxReferences.GroupBy(r => r.SyntaxTree))
-            {
-                var modelDocumentId = document.Project.Solution.GetDocumentId(group.Key);
-                var modelDocument = modelDocumentId is null ? null : solution.GetDocument(modelDocumentId);
-                if (modelDocument is null)
-                {
-                    continue;
-                }
-
-                var modelRoot = await modelDocument.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-                if (modelRoot is null)
-                {
-                    continue;
-                }
-
-                var declarations = group.Select(r => modelRoot.FindNode(r.Span)).OfType<TypeDeclarationSyntax>().ToList();
-                var targets = new HashSet<SyntaxNode>(declarations.SelectMany(d => d.AncestorsAndSelf().OfType<TypeDeclarationSyntax>()));
-                var addAttributeTo = needsAttribute && first ? declarations.FirstOrDefault() : null;
-                first = false;
-                var newRoot = modelRoot.ReplaceNodes(targets, (original, rewritten) =>
-                {
-                    var declaration = MakePartialCodeFix.AddPartial((TypeDeclarationSyntax)rewritten);
-                    if (original == addAttributeTo)
-                    {
-                        var attribute = SyntaxFactory.AttributeList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Attribute(SyntaxFactory.ParseName("global::WdGen.DecayGroups"))))
-                            .WithAdditionalAnnotations(Formatter.Annotation);
-                        declaration = declaration.WithAttributeLists(declaration.AttributeLists.Add(attribute));
-                    }
-
-                    return declaration;
-                });
-                solution = modelDocument.WithSyntaxRoot(newRoot).Project.Solution;
-            }
-
-            var updated = solution.GetDocument(document.Id);
-            var updatedRoot = updated is null ? null : await updated.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            var marked = updatedRoot?.GetAnnotatedNodes(annotation).FirstOrDefault();
-            if (updated is null || updatedRoot is null || marked is null)
-            {
-                return document.Project.Solution;
-            }
-
-            var finalRoot = updatedRoot.ReplaceNode(marked, replacement.WithTriviaFrom(marked));
-            if (finalRoot is CompilationUnitSyntax unit)
-            {
-                finalRoot = FixHelpers.AddUsing(unit, "WdGen");
-            }
-
-            return updated.WithSyntaxRoot(finalRoot).Project.Solution;
         }
 
         /// <summary>
@@ -271,7 +175,7 @@ namespace WdGen.CodeFixes
                         continue;
                     }
 
-                    solution = await ApplyAsync(document, call, rewrite.Replacement, rewrite.ModelType, cancellationToken).ConfigureAwait(false);
+                    solution = await GeneratedGroupsEdit.ApplyAsync(document, call, rewrite.Replacement, rewrite.ModelType, Usings, cancellationToken).ConfigureAwait(false);
                 }
 
                 return solution;

@@ -1,4 +1,4 @@
-// Metadata names of WdGen's own attributes and interfaces, as the generator and the analyzers look them up.
+// Metadata names of WdGen's own attributes and types, as the generator and the analyzers look them up.
 
 namespace WdGen
 {
@@ -8,6 +8,7 @@ namespace WdGen
         public const string DecayAttribute = "WdGen.DecayAttribute";
         public const string NoDecayAttribute = "WdGen.NoDecayAttribute";
         public const string LayerRoleAttribute = "WdGen.LayerRoleAttribute";
+        public const string DecayGroups = "WdGen.DecayGroups`1";
         public const string IncludeBiases = "IncludeBiases";
     }
 }

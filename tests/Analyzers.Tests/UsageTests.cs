@@ -155,6 +155,37 @@ namespace WdGen.Analyzers.Tests
         }
     
         [Fact]
+        public void A_layer_built_without_bias_leaves_no_gap_and_one_with_a_bias_does()
+        {
+            Verify(With("""
+                public sealed class Heads : nn.Module<Tensor, Tensor>
+                {
+                    public readonly Linear fc = nn.Linear(4, 4, hasBias: false);
+                    public readonly Conv1d conv;
+                    public readonly Linear biased;
+
+                    public Heads() : base("Heads")
+                    {
+                        conv = nn.Conv1d(4, 4, 3, bias: false);
+                        biased = nn.Linear(4, 4, hasBias: true);
+                        RegisterComponents();
+                    }
+
+                    public override Tensor forward(Tensor x) => x;
+                }
+
+                public static class Train
+                {
+                    public static void Run(Heads m)
+                    {
+                        torch.optim.SGD([m.fc.weight, m.conv.weight], 0.1);
+                        torch.optim.SGD({|WDG006:[m.fc.weight, m.biased.weight]|}, 0.1);
+                    }
+                }
+                """), only: new[] { "WDG006" });
+        }
+
+        [Fact]
         public void Add_param_group_is_checked_against_the_optimizer_it_extends()
         {
             Verify(With("""

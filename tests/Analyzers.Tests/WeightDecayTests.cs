@@ -5,7 +5,7 @@ using static WdGen.Analyzers.Tests.Infrastructure.Sources;
 
 namespace WdGen.Analyzers.Tests
 {
-    /// <summary>WDG002 (non-decay parameters that decay), WDG005 (L2 decay), WDG011 (tied parameters).</summary>
+    /// <summary>WDG002 (non-decay parameters that decay), WDG005 (L2 decay), WDG011 (tied parameters), WDG012 (AdamW's default weight decay).</summary>
     public sealed class WeightDecayTests
     {
         [Fact]
@@ -247,6 +247,132 @@ namespace WdGen.Analyzers.Tests
             Assert.Contains("var x = a.GetDecayGroups().ToAdamW(1e-3, 0.1);", fixedSources[1]);
             Assert.Contains("var y = b.GetDecayGroups().ToSgd(0.1, 1e-4);", fixedSources[1]);
             Assert.Contains("var z = lm.GetDecayGroups().ToAdamW(1e-3, 0.1);", fixedSources[1]);
+        }
+
+        /// <summary>A model whose every bias is left out where it is built: in a field initializer, or in the constructor.</summary>
+        private const string NoBiases = """
+            public sealed class NoBiases : nn.Module<Tensor, Tensor>
+            {
+                public readonly Conv2d conv = nn.Conv2d(3, 8, 3, bias: false);
+                public readonly Linear fc;
+                public readonly Linear positional;
+                public readonly InstanceNorm2d instanceNorm = nn.InstanceNorm2d(8);
+
+                public NoBiases() : base("NoBiases")
+                {
+                    fc = nn.Linear(4, 4, hasBias: false);
+                    this.positional = nn.Linear(4, 4, false);
+                    RegisterComponents();
+                }
+
+                public override Tensor forward(Tensor x) => x;
+            }
+
+            """;
+
+        [Fact]
+        public void Layers_built_without_bias_do_not_count_as_biases()
+        {
+            Verify(With("""
+                public static class Train
+                {
+                    public static void Run(NoBiases model) => torch.optim.AdamW(model.parameters(), weight_decay: 0.1);
+                }
+                """, NoBiases), only: new[] { "WDG002" });
+        }
+
+        [Theory]
+        [InlineData("public readonly Linear extra = nn.Linear(4, 4);", "")] // a bias by default
+        [InlineData("public readonly Linear extra;", "extra = nn.Linear(4, 4, hasBias: useBias);")] // not a constant
+        [InlineData("public readonly Linear extra = nn.Linear(4, 4, hasBias: false);", "extra = nn.Linear(4, 4);")] // one construction keeps it
+        [InlineData("public readonly Linear extra;", "extra = Make();")] // not visible
+        [InlineData("public readonly Linear extra = nn.Linear(4, 4, hasBias: false);", "extra ??= nn.Linear(4, 4);")] // not read
+        [InlineData("public readonly InstanceNorm2d extra = nn.InstanceNorm2d(8, affine: true);", "")]
+        [InlineData("public readonly LayerNorm extra = nn.LayerNorm(4, bias: false);", "")] // its weight is still a norm parameter
+        public void Layers_that_may_have_a_bias_or_norm_parameter_still_count(string field, string construction)
+        {
+            var model = NoBiases
+                .Replace("public readonly Linear positional;", "public readonly Linear positional;\n    " + field)
+                .Replace("RegisterComponents();", construction + "\n        RegisterComponents();")
+                .Replace("public NoBiases() : base(\"NoBiases\")", "public NoBiases(bool useBias = false) : base(\"NoBiases\")")
+                .Replace("public override Tensor forward", "private static Linear Make() => nn.Linear(4, 4, hasBias: false);\n    public override Tensor forward");
+            Verify(With("""
+                public static class Train
+                {
+                    public static void Run(NoBiases model) => torch.optim.AdamW([|model.parameters()|], weight_decay: 0.1);
+                }
+                """, model), "WDG002", only: new[] { "WDG002" });
+        }
+
+        [Fact]
+        public void A_layer_handed_over_on_its_own_counts_without_the_bias_its_field_leaves_out()
+        {
+            Verify(With("""
+                public static class Train
+                {
+                    public static void Run(NoBiases model, Net net)
+                    {
+                        torch.optim.AdamW(model.fc.parameters(), weight_decay: 0.1);
+                        torch.optim.AdamW([|net.fc1.parameters()|], weight_decay: 0.1);
+                    }
+                }
+                """, NoBiases, Net), "WDG002", only: new[] { "WDG002" });
+        }
+
+        [Fact]
+        public void AdamW_without_weight_decay_is_reported_with_PyTorchs_default()
+        {
+            Verify(With("""
+                public static class Train
+                {
+                    public static void Run(Net model, Parameter[] ps, Parameter[] rest)
+                    {
+                        torch.optim.[|AdamW|](model.parameters());
+                        torch.optim.[|AdamW|](model.named_parameters(), lr: 3e-4);
+                        new [|AdamW|](ps, 1e-3);
+                        new TorchSharp.Modules.[|AdamW|](ps);
+                        torch.optim.[|AdamW|](new[] { new AdamW.ParamGroup(ps, new AdamW.Options()), new AdamW.ParamGroup(rest, new AdamW.Options { weight_decay = 0 }) });
+                    }
+                }
+                """, Net), "WDG012", only: new[] { "WDG012" });
+        }
+
+        [Fact]
+        public void An_explicit_weight_decay_other_optimizers_and_groups_with_their_own_decay_are_not_reported()
+        {
+            Verify(With("""
+                public static class Train
+                {
+                    public static void Run(Net model, GroupedNet grouped, Parameter[] ps, Parameter[] rest, IEnumerable<AdamW.ParamGroup> unseen)
+                    {
+                        torch.optim.AdamW(ps, weight_decay: 0);
+                        torch.optim.AdamW(ps, 1e-3, 0.9, 0.999, 1e-8, 0.01);
+                        new AdamW(ps, weight_decay: 0.01);
+                        torch.optim.Adam(ps);
+                        torch.optim.SGD(ps, 0.1);
+                        torch.optim.RMSProp(ps);
+                        torch.optim.AdamW(new[] { new AdamW.ParamGroup(ps, new AdamW.Options { weight_decay = 0.1 }), new AdamW.ParamGroup(rest, weight_decay: 0) });
+                        torch.optim.AdamW(unseen);
+                        grouped.GetDecayGroups().ToAdamW(1e-3, 0.1);
+                    }
+                }
+                """, Net, GroupedNet), only: new[] { "WDG012" });
+        }
+
+        [Theory]
+        [InlineData(ExplicitWeightDecayCodeFix.PyTorchDefaultKey, "weight_decay: 0.01")]
+        [InlineData(ExplicitWeightDecayCodeFix.NoDecayKey, "weight_decay: 0")]
+        public void Fix_passes_weight_decay_explicitly(string key, string expected)
+        {
+            var fixedSource = VerifyFix(With("""
+                public static class Train
+                {
+                    public static object Run(Parameter[] ps) => torch.optim.AdamW(ps, lr: 1e-3);
+                    public static object Build(Parameter[] ps) => new AdamW(ps);
+                }
+                """), "WDG012", new ExplicitWeightDecayCodeFix(), fixAll: true, equivalenceKey: key);
+            Assert.Contains("torch.optim.AdamW(ps, lr: 1e-3, " + expected + ")", fixedSource);
+            Assert.Contains("new AdamW(ps, " + expected + ")", fixedSource);
         }
     }
 }

@@ -69,7 +69,7 @@ namespace WdGen.Samples.Tests
         {
             var expected = ExpectedMisuseDiagnostics();
             Assert.Equal(
-                Enumerable.Range(1, 11).Select(i => $"WDG{i:000}"),
+                Enumerable.Range(1, 14).Select(i => $"WDG{i:000}"),
                 expected.Select(d => d.Id).Distinct().OrderBy(id => id, StringComparer.Ordinal));
 
             using var result = SampleBuild.Build("Misuse");

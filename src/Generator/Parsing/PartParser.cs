@@ -52,8 +52,7 @@ namespace WdGen.Generator.Parsing
                 {
                     case FieldDeclarationSyntax field:
                         AddAttributes(memberAttributes, field.AttributeLists);
-                        if (!field.Modifiers.Any(m => m.IsKind(SyntaxKind.StaticKeyword) || m.IsKind(SyntaxKind.ConstKeyword) || m.IsKind(SyntaxKind.FixedKeyword))
-                            && CanHoldParameters(field.Declaration.Type))
+                        if (MayHoldParameters(Storage(field), field.Declaration.Type))
                         {
                             members.AddRange(field.Declaration.Variables.Where(v => !IsMissing(v.Identifier)).Select(v => v.Identifier.ValueText));
                         }
@@ -61,7 +60,7 @@ namespace WdGen.Generator.Parsing
                         break;
                     case PropertyDeclarationSyntax property:
                         AddAttributes(memberAttributes, property.AttributeLists);
-                        if (IsAutoProperty(property) && CanHoldParameters(property.Type) && !IsMissing(property.Identifier))
+                        if (MayHoldParameters(IsAutoProperty(property) ? MemberStorage.AutoProperty : MemberStorage.Other, property.Type) && !IsMissing(property.Identifier))
                         {
                             members.Add(property.Identifier.ValueText);
                         }
@@ -142,17 +141,26 @@ namespace WdGen.Generator.Parsing
             => SyntaxFacts.GetKeywordKind(name) == SyntaxKind.None ? name : "@" + name;
 
         /// <summary>
-        /// Whether a field or auto-property of this declared type could hold a module or a parameter. Only what is
-        /// certain from syntax is ruled out (C# keywords other than object, arrays, pointers, tuples: TorchSharp
-        /// registers none of them); every named type is kept and the runtime reads its declared type.
+        /// Whether a member could hold a module or a parameter, by the shared rule (<see cref="ParameterHolders"/>) fed with
+        /// what syntax shows: a named type is only a name here (the runtime reads its declared type), so only what is
+        /// certain is ruled out (keyword types other than object, arrays, pointers, tuples, static and const fields).
         /// </summary>
-        private static bool CanHoldParameters(TypeSyntax type) => type switch
+        private static bool MayHoldParameters(MemberStorage storage, TypeSyntax type)
+            => ParameterHolders.Of(storage, KindOf(type), TorchSharpBase.None) != HeldValue.Nothing;
+
+        private static DeclaredTypeKind KindOf(TypeSyntax type) => type switch
         {
-            NullableTypeSyntax nullable => CanHoldParameters(nullable.ElementType),
-            PredefinedTypeSyntax predefined => predefined.Keyword.IsKind(SyntaxKind.ObjectKeyword),
-            NameSyntax name => !name.IsMissing,
-            _ => false,
+            NullableTypeSyntax nullable => KindOf(nullable.ElementType),
+            PredefinedTypeSyntax predefined => predefined.Keyword.IsKind(SyntaxKind.ObjectKeyword) ? DeclaredTypeKind.Object : DeclaredTypeKind.Other,
+            // A half-typed name has nothing to walk: the generator emits nothing for input it cannot handle.
+            NameSyntax name => name.IsMissing ? DeclaredTypeKind.Other : DeclaredTypeKind.Name,
+            _ => DeclaredTypeKind.Other,
         };
+
+        private static MemberStorage Storage(FieldDeclarationSyntax field)
+            => field.Modifiers.Any(m => m.IsKind(SyntaxKind.StaticKeyword) || m.IsKind(SyntaxKind.ConstKeyword) || m.IsKind(SyntaxKind.FixedKeyword))
+                ? MemberStorage.Other
+                : MemberStorage.InstanceField;
 
         /// <summary>An instance auto-property: TorchSharp registers its backing field.</summary>
         private static bool IsAutoProperty(PropertyDeclarationSyntax property)

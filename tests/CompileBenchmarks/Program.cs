@@ -111,6 +111,17 @@ namespace WdGen.CompileBenchmarks
 
         private static readonly string LoadAtStart = Load();
 
+        private static readonly DateTime StartedAt = DateTime.UtcNow;
+
+        /// <summary>When a part of the run was measured: "2026-12-03, 09:03–09:05 UTC", from <paramref name="start"/> to now.</summary>
+        internal static string Period(DateTime start)
+        {
+            var end = DateTime.UtcNow;
+            return end.Date == start.Date
+                ? start.ToString("yyyy-MM-dd, HH:mm", CultureInfo.InvariantCulture) + "–" + end.ToString("HH:mm", CultureInfo.InvariantCulture) + " UTC"
+                : start.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " – " + end.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC";
+        }
+
         private static int SourceKiB;
 
         private static int GeneratedKiB;
@@ -216,7 +227,8 @@ namespace WdGen.CompileBenchmarks
                 return string.Empty;
             }
 
-            Console.WriteLine($"Check run: {check.Generated} generated files, {check.WdgDiagnostics} WDG diagnostics, {check.Warnings} compiler warnings.");
+            CheckRun = $"{check.Generated} generated files, {check.WdgDiagnostics.Values.Sum()} WDG diagnostics ({ByRule(check.WdgDiagnostics)}), {check.Warnings} compiler warnings";
+            Console.WriteLine("Check run: " + CheckRun + ".");
 
             // Four builds per repetition, interleaved so that load on the shared machine hits them alike. The second
             // is the floor any analyzer package pays (the SDK's own analyzers included): Roslyn's analyzer driver with
@@ -261,7 +273,14 @@ namespace WdGen.CompileBenchmarks
             return report;
         }
 
-        private sealed record CompileResult(double Milliseconds, double CpuMilliseconds, List<Diagnostic> Errors, int Warnings, int Generated, int WdgDiagnostics);
+        private sealed record CompileResult(double Milliseconds, double CpuMilliseconds, List<Diagnostic> Errors, int Warnings, int Generated, SortedDictionary<string, int> WdgDiagnostics);
+
+        /// <summary>What the check run (generator + analyzers) reported, for the report.</summary>
+        private static string CheckRun = string.Empty;
+
+        /// <summary>Diagnostic counts per rule, "WDG002 ×50, WDG012 ×50".</summary>
+        internal static string ByRule(IReadOnlyDictionary<string, int> counts)
+            => counts.Count == 0 ? "none" : string.Join(", ", counts.Select(c => $"{c.Key} ×{c.Value}"));
 
         private static CompileResult Compile(List<(string Path, string Text)> sources, bool withGenerator, ImmutableArray<DiagnosticAnalyzer> analyzers, out double generatorOwn)
         {
@@ -310,7 +329,7 @@ namespace WdGen.CompileBenchmarks
                 diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList(),
                 diagnostics.Count(d => d.Severity == DiagnosticSeverity.Warning && d.Id.StartsWith("CS", StringComparison.Ordinal)),
                 generated,
-                diagnostics.Count(d => d.Id.StartsWith("WDG", StringComparison.Ordinal)));
+                new SortedDictionary<string, int>(diagnostics.Where(d => d.Id.StartsWith("WDG", StringComparison.Ordinal)).GroupBy(d => d.Id).ToDictionary(g => g.Key, g => g.Count()), StringComparer.Ordinal));
         }
 
         /// <summary>The first GetTypeByMetadataName on a new compilation (what the TorchSharpReferenced step pays after any edit).</summary>
@@ -524,11 +543,12 @@ namespace WdGen.CompileBenchmarks
             var text = new StringBuilder();
             text.AppendLine("# Compile-time cost of WdGen");
             text.AppendLine();
-            text.AppendLine($"Synthetic project: {models} [DecayGroups] models (10 parameter-bearing fields each), {plains} plain classes, {files} files. "
+            text.AppendLine($"Synthetic project: {models} [DecayGroups] models (10 parameter-bearing fields each), {plains} plain classes, {files} files, against TorchSharp {SdkCompilerBuilds.TorchSharpVersion}, WdGen.Runtime and WdGen.TorchSharp. "
                 + $"Medians of {repetitions} repetitions after a warm-up, the builds interleaved in one process in alternating order (ABCD, DCBA, …), Roslyn {typeof(CSharpCompilation).Assembly.GetName().Version}, "
                 + $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription.Trim()}. "
                 + "Each build parses, binds (GetDiagnostics, or CompilationWithAnalyzers.GetAllDiagnosticsAsync with analyzers) and emits to memory. "
-                + "CPU time is the process's, all threads: less sensitive than wall time to other load on a shared machine.");
+                + "CPU time is the process's, all threads: less sensitive than wall time to other load on a shared machine. "
+                + $"The check run before the timed builds (generator + analyzers): {CheckRun}.");
             text.AppendLine();
             text.AppendLine("| Build | Wall time | Ratio | CPU time | Ratio | CPU ratio paired by repetition: median (quartiles) |");
             text.AppendLine("|---|---:|---:|---:|---:|---:|");
@@ -554,7 +574,7 @@ namespace WdGen.CompileBenchmarks
             text.AppendLine($"| First GetTypeByMetadataName on the edited compilation (the TorchSharpReferenced step's lookup, also paid by the compiler) | {Ms(Median(lookup))} | {Percent(Median(lookup) / untracked.Cold.Wall)} of cold |");
             text.AppendLine($"| After adding a field to one model (tracked) | {Ms(Median(incremental.Select(r => r.Field)))} | {incremental.Max(r => r.Regenerated)} output(s) regenerated ({incremental[0].RegeneratedNames}: {incremental[0].ChangedLines}) |");
             text.AppendLine();
-            text.AppendLine($"Load average while measuring (from /proc/loadavg, start → end): {LoadAtStart} → {Load()}. Figures from a busy machine are noisy; compare ratios within one run.");
+            text.AppendLine($"Measured {Period(StartedAt)}. Load average while measuring (from /proc/loadavg, start → end): {LoadAtStart} → {Load()}. Figures from a busy machine are noisy; compare ratios within one run.");
             text.AppendLine();
             text.AppendLine("Reproduce: `dotnet run -c Release --project tests/CompileBenchmarks` (arguments: repetitions, models, plain classes, files; "
                 + "`-- incremental [runs]` for the untracked incremental table alone; `--csc N`, `--server N`, `--csc-only`: see the next section).");

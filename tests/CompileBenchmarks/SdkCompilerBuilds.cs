@@ -66,7 +66,7 @@ namespace WdGen.CompileBenchmarks
             Console.WriteLine($"SDK compiler: {compiler.Describe}; Roslyn {compiler.RoslynVersion}.");
             Console.WriteLine("The SDK passes these /analyzer: entries by default:\n  " + string.Join("\n  ", sdkAnalyzers));
 
-            // The package layout: analyzers/dotnet/cs holds the generator, the analyzers and the code fixes (src/Runtime's
+            // The package layout: analyzers/dotnet/cs holds the generator, the analyzers and the code fixes (src/TorchSharp's
             // PackRoslynComponents). Copied away from the benchmark's bin/, whose Roslyn 4.14 must not be found next to them.
             var package = Path.Combine(root, "package", "analyzers", "dotnet", "cs");
             Directory.CreateDirectory(package);
@@ -102,6 +102,7 @@ namespace WdGen.CompileBenchmarks
             var wdgDiagnostics = 0;
             var warnings = new int[variants.Length];
             var loadAtStart = Load();
+            var startedAt = DateTime.UtcNow;
 
             // Warm-up: one checked one-line build per variant (page cache: the compiler, the references, the analyzer
             // files). The full builds are too slow to repeat unmeasured; each of them is checked as it runs.
@@ -134,13 +135,17 @@ namespace WdGen.CompileBenchmarks
                     + string.Join(", ", variants.Select((_, v) => $"#{v + 1} {Last(oneLineRuns[v])}")));
             }
 
-            // One more build, not timed: where the analyzer and generator time goes (csc's own /reportanalyzer).
+            // One more build, not timed: where the analyzer and generator time goes (csc's own /reportanalyzer), and
+            // every WDG diagnostic by rule and level from a SARIF log (the console shows warnings and errors, not info).
             var loadAtEnd = Load();
-            var reportRun = Compile(compiler with { Prefix = compiler.Prefix.Append("/reportanalyzer").ToArray() }, project, full[^1]);
+            var measured = Program.Period(startedAt);
+            var sarif = Path.Combine(root, "out", "report.sarif");
+            var reportRun = Compile(compiler with { Prefix = compiler.Prefix.Concat(new[] { "/reportanalyzer", "/errorlog:" + Quote(sarif) + ",version=2" }).ToArray() }, project, full[^1]);
             CheckFull(variants[^1], reportRun, OutputOf(root, full[^1]), models, full[^1]);
             var breakdown = AnalyzerReport(reportRun.Output);
+            var logged = WdgDiagnosticsInLog(sarif);
             (List<Run>[] Runs, string Load)? serverRuns = OperatingSystem.IsLinux() ? MeasureServer(compiler, project, root, variants, full, models, serverRepetitions) : null;
-            return Report(compiler, sdkAnalyzers, variants, fullRuns, oneLineRuns, serverRuns, repetitions, serverRepetitions, wdgDiagnostics, warnings, loadAtStart, loadAtEnd, breakdown);
+            return Report(compiler, sdkAnalyzers, variants, fullRuns, oneLineRuns, serverRuns, repetitions, serverRepetitions, wdgDiagnostics, logged, warnings, measured, loadAtStart, loadAtEnd, breakdown);
         }
 
         /// <summary>The variants in order in odd repetitions and in reverse in even ones (ABC, CBA, …): a linear drift cancels out.</summary>
@@ -161,6 +166,11 @@ namespace WdGen.CompileBenchmarks
 
             return count;
         }
+
+        /// <summary>The TorchSharp package the benchmark references (its informational version, without a commit hash).</summary>
+        internal static string TorchSharpVersion { get; } =
+            (typeof(TorchSharp.torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+                ?? typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "?").Split('+')[0];
 
         private static string Load() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
@@ -262,7 +272,7 @@ namespace WdGen.CompileBenchmarks
             return (compiler, cscArguments);
         }
 
-        /// <summary>A Roslyn component's build output, the file src/Runtime packs (WdGen.CompileBenchmarks.csproj records the paths).</summary>
+        /// <summary>A Roslyn component's build output, the file src/TorchSharp packs (WdGen.CompileBenchmarks.csproj records the paths).</summary>
         private static string RoslynComponent(string name)
         {
             var path = typeof(SdkCompilerBuilds).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().SingleOrDefault(a => a.Key == name)?.Value
@@ -458,6 +468,7 @@ namespace WdGen.CompileBenchmarks
             {
                 Console.WriteLine($"The SDK's compiler through its compiler server (pipe {pipe}), a warm-up build per variant, then {repetitions} repetitions:");
                 var loadAtStart = Load();
+                var startedAt = DateTime.UtcNow;
                 // Two warm-up rounds: the server's code keeps tiering up over its first builds. Then the order
                 // alternates (ABC, CBA, …), so a drift that is left (or a change in the machine's load) favours no variant.
                 for (var rep = -1; rep <= repetitions; rep++)
@@ -476,7 +487,7 @@ namespace WdGen.CompileBenchmarks
                     Console.WriteLine($"  server {(rep <= 0 ? "warm-up" : "repetition " + rep)}: " + string.Join(", ", variants.Select((_, v) => $"#{v + 1} {(rep <= 0 ? "done" : Last(runs[v]))}")));
                 }
 
-                return (runs, loadAtStart + " → " + Load());
+                return (runs, loadAtStart + " → " + Load() + "; measured " + Program.Period(startedAt));
             }
             finally
             {
@@ -620,6 +631,37 @@ namespace WdGen.CompileBenchmarks
             return result;
         }
 
+        /// <summary>The WDG results of a SARIF 2.1 log, counted by rule and level ("WDG012 (note)").</summary>
+        private static SortedDictionary<string, int> WdgDiagnosticsInLog(string sarif)
+        {
+            if (!File.Exists(sarif))
+            {
+                throw new InvalidOperationException($"csc /errorlog wrote no {sarif}.");
+            }
+
+            var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            using var log = System.Text.Json.JsonDocument.Parse(File.ReadAllText(sarif));
+            foreach (var run in log.RootElement.GetProperty("runs").EnumerateArray())
+            {
+                if (!run.TryGetProperty("results", out var results))
+                {
+                    continue;
+                }
+
+                foreach (var result in results.EnumerateArray())
+                {
+                    var id = result.TryGetProperty("ruleId", out var rule) ? rule.GetString() ?? string.Empty : string.Empty;
+                    if (id.StartsWith("WDG", StringComparison.Ordinal))
+                    {
+                        var key = $"{id} ({(result.TryGetProperty("level", out var level) ? level.GetString() : "warning")})";
+                        counts[key] = counts.TryGetValue(key, out var count) ? count + 1 : 1;
+                    }
+                }
+            }
+
+            return counts;
+        }
+
         private static List<double> Cpu(List<Run> runs) => runs.Select(r => r.CpuMilliseconds).ToList();
 
         /// <summary>Allocation ratios to the baseline, paired by repetition: median and range, to three decimals (they repeat that closely).</summary>
@@ -630,7 +672,7 @@ namespace WdGen.CompileBenchmarks
             return $"{Three(Median(ratios))} ({Three(ratios.Min())}–{Three(ratios.Max())})";
         }
 
-        private static string Report(Compiler compiler, List<string> sdkAnalyzers, Variant[] variants, List<Run>[] full, List<Run>[] oneLine, (List<Run>[] Runs, string Load)? server, int repetitions, int serverRepetitions, int wdgDiagnostics, int[] warnings, string loadAtStart, string loadAtEnd, List<(string Kind, string Assembly, double Seconds)> breakdown)
+        private static string Report(Compiler compiler, List<string> sdkAnalyzers, Variant[] variants, List<Run>[] full, List<Run>[] oneLine, (List<Run>[] Runs, string Load)? server, int repetitions, int serverRepetitions, int wdgDiagnostics, SortedDictionary<string, int> logged, int[] warnings, string measured, string loadAtStart, string loadAtEnd, List<(string Kind, string Assembly, double Seconds)> breakdown)
         {
             string Ms(double v) => v.ToString("F0", CultureInfo.InvariantCulture) + " ms";
             var wall = full.Select(r => Median(r.Select(x => x.Milliseconds))).ToArray();
@@ -643,7 +685,7 @@ namespace WdGen.CompileBenchmarks
             var text = new StringBuilder();
             text.AppendLine(Heading);
             text.AppendLine();
-            text.AppendLine($"The same synthetic project, written to disk as a net10.0 library (Debug, `dotnet build`'s default; nullable enabled; references WdGen.Runtime and the TorchSharp fixture) "
+            text.AppendLine($"The same synthetic project, written to disk as a net10.0 library (Debug, `dotnet build`'s default; nullable enabled; references WdGen.Runtime, WdGen.TorchSharp and TorchSharp {TorchSharpVersion}) "
                 + $"and compiled by the .NET SDK {compiler.SdkVersion} compiler, Roslyn {compiler.RoslynVersion}, with the exact arguments the SDK's Csc task computes for it "
                 + "(MSBuild's Compile target with `ProvideCommandLineArgs=true`, `SkipCompilerExecution=true`). Each build is one cold csc process "
                 + "(`" + string.Join(" ", compiler.Prefix.Prepend(Path.GetFileName(compiler.FileName))) + " @response-file`, no compiler server, `/shared` not passed), as `dotnet build -p:UseSharedCompilation=false` runs it: "
@@ -665,8 +707,9 @@ namespace WdGen.CompileBenchmarks
             text.AppendLine();
             text.AppendLine("The WdGen rows add, after those, `/analyzer:` entries for the files the WdGen package puts in analyzers/dotnet/cs: WdGen.Generator.dll, then also WdGen.Analyzers.dll and "
                 + "WdGen.CodeFixes.dll (the code fixes hold no analyzer; the compiler still opens the file). Every run is checked: exit code 0, no analyzer or generator load failure "
-                + $"({string.Join(", ", Failures)}), the generated `WdGen.TorchSharpDecayGroups` and one class implementing `IDecayGroupsModel` per model present exactly "
-                + $"when the generator is passed, and WDG diagnostics reported exactly when the analyzers are ({wdgDiagnostics} WDG diagnostics; compiler output: {warnings[0]} warnings without WdGen, {warnings[^1]} with generator + analyzers).");
+                + $"({string.Join(", ", Failures)}), one class implementing the generated `IDecayGroupsModel` marker per model present exactly "
+                + $"when the generator is passed, and WDG diagnostics reported exactly when the analyzers are ({wdgDiagnostics} WDG diagnostics in the compiler's output, which shows warnings and errors but not info diagnostics; "
+                + $"{logged.Values.Sum()} in the SARIF log (`/errorlog`) of the untimed build below: {Program.ByRule(logged)}; compiler output: {warnings[0]} warnings without WdGen, {warnings[^1]} with generator + analyzers).");
             text.AppendLine();
             text.AppendLine("| csc build | Wall time | Ratio | CPU time | Ratio | CPU ratio paired by repetition: median (quartiles) | Allocated | Allocation ratio paired by repetition: median (range) |");
             text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -684,7 +727,7 @@ namespace WdGen.CompileBenchmarks
             var last = variants.Length - 1;
             text.AppendLine();
             text.AppendLine("Ratios are to the first row; the start-up rows are the process's constant (runtime start, JIT, reading the references, loading analyzers and generators; "
-                + "with WdGen also running its generator, which emits the TorchSharp bridge whenever TorchSharp is referenced, and compiling that bridge), "
+                + "with WdGen also running its generator, which finds no model in the one-line file and emits nothing: GetDecayGroups() and the optimizers are compiled code in WdGen.TorchSharp, not generated), "
                 + "paid again by every cold csc process and once per compiler-server lifetime in a default `dotnet build` (which uses the server). Without each row's own start-up, "
                 + $"generator + analyzers cost {Ratio((wall[last] - startWall[last]) / (wall[0] - startWall[0]))} wall and {Ratio((cpu[last] - startCpu[last]) / (cpu[0] - startCpu[0]))} CPU of the build without WdGen; "
                 + $"the generator alone {Ratio((wall[1] - startWall[1]) / (wall[0] - startWall[0]))} wall and {Ratio((cpu[1] - startCpu[1]) / (cpu[0] - startCpu[0]))} CPU. "
@@ -711,7 +754,7 @@ namespace WdGen.CompileBenchmarks
             }
 
             text.AppendLine();
-            text.AppendLine($"Where the time goes, from one more (untimed) build with generator + analyzers and csc's `/reportanalyzer` (per assembly; analyzers run concurrently, "
+            text.AppendLine($"Where the time goes, from one more (untimed) build with generator + analyzers and csc's `/reportanalyzer` (and `/errorlog`) (per assembly; analyzers run concurrently, "
                 + "so their times can add up to more than the wall time):");
             text.AppendLine();
             text.AppendLine("| Assembly | Analyzer time | Generator time |");
@@ -723,7 +766,7 @@ namespace WdGen.CompileBenchmarks
             }
 
             text.AppendLine();
-            text.AppendLine($"Load average while measuring (start → end of the timed runs): {loadAtStart} → {loadAtEnd}. Figures from a busy machine are noisy; compare ratios within one run.");
+            text.AppendLine($"Cold builds measured {measured}. Load average while measuring (start → end of the timed runs): {loadAtStart} → {loadAtEnd}. Figures from a busy machine are noisy; compare ratios within one run.");
             text.AppendLine();
             text.AppendLine("Reproduce: `dotnet run -c Release --project tests/CompileBenchmarks -- [repetitions] --csc N --server M` (N csc repetitions, default the smaller of the repetitions and 3, 0 skips this section; M compiler-server repetitions, default N; "
                 + "`--csc-only` skips the in-process builds and keeps their section of this file).");

@@ -164,7 +164,7 @@ namespace WdGen.Optimization.Backends.Cuda
                     "The CUDA backend needs the NVIDIA driver's CUDA library (" + (OperatingSystem.IsWindows() ? "nvcuda.dll" : "libcuda.so.1")
                     + "), which was not found; tried: " + string.Join(", ", tried) + ". Install the NVIDIA GPU driver (it provides libcuda; "
                     + "in a container, run it with the NVIDIA Container Toolkit, e.g. docker run --gpus all), or set WDGEN_CUDA_DRIVER to the library's path. "
-                    + "Without a GPU, use the CPU engine (FusedOptimizer) with CPU tensors.");
+                    + "Without a GPU, keep the tensors on the CPU: the same optimizers then run on the CPU backend.");
             }
 
             var missing = new List<string>();

@@ -15,7 +15,8 @@ using static TorchSharp.torch;
 //   dotnet run --project samples/Gpt -c Release                 train 400 steps, checkpoint to ./gpt-checkpoint
 //   dotnet run --project samples/Gpt -c Release -- --resume     load the checkpoint (weights + optimizer state), go on
 //
-// Options: --steps N, --batch N, --lr X, --weight-decay X, --checkpoint DIR, --save-every N, --resume, --seed N.
+// Options: --steps N, --batch N, --lr X, --weight-decay X, --checkpoint DIR, --save-every N, --resume, --seed N,
+//          --state float32|bfloat16|int8 (how the optimizer stores its moments).
 
 var options = GptOptions.Parse(args);
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -42,7 +43,8 @@ int Train()
     Console.WriteLine(groups);
     Console.WriteLine();
 
-    using var optimizer = groups.ToFusedAdamW(lr: options.LearningRate, weightDecay: options.WeightDecay, beta2: 0.99);
+    using var optimizer = groups.ToFusedAdamW(lr: options.LearningRate, weightDecay: options.WeightDecay, beta2: 0.99, state: options.State);
+    Console.WriteLine($"Optimizer: fused AdamW on {optimizer.Device}, {options.State} state, {optimizer.StateBytes:N0} bytes of state.");
     var checkpoint = new Checkpoint(options.CheckpointDirectory);
     var start = 0;
     if (options.Resume)
@@ -84,10 +86,30 @@ int Train()
 
     Console.WriteLine($"Checkpoint: {Path.GetFullPath(checkpoint.Directory)} (step {start + options.Steps}); continue with --resume.");
     Console.WriteLine($"Loss: first step {firstLoss:0.0000}, last step {lastLoss:0.0000}; weights after step {start + options.Steps}: SHA-256 {WeightsDigest(model)}");
+    Console.WriteLine($"Evaluation loss (16 fixed batches): {EvaluationLoss(model, config):0.0000}");
     Console.WriteLine();
     Console.WriteLine("Sample (temperature 0.8):");
     Console.WriteLine(Generate(model, config, 300, 0.8, new Random(options.Seed)));
     return 0;
+}
+
+// The mean loss over 16 batches that depend only on a fixed seed: comparable between runs and state formats.
+double EvaluationLoss(Gpt model, GptConfig config)
+{
+    using var scope = torch.NewDisposeScope();
+    using var _ = torch.no_grad();
+    model.eval();
+    var random = new Random(20_261_203);
+    double total = 0;
+    for (var b = 0; b < 16; b++)
+    {
+        var (inputs, targets) = Batch(random, options.BatchSize, config.BlockSize);
+        var logits = model.call(torch.tensor(inputs, new long[] { options.BatchSize, config.BlockSize }));
+        total += nn.functional.cross_entropy(logits.view(-1, config.Vocabulary), torch.tensor(targets, new long[] { options.BatchSize * config.BlockSize })).item<float>();
+    }
+
+    model.train();
+    return total / 16;
 }
 
 // A digest of every parameter's bytes in named_parameters() order: equal digests, equal weights.

@@ -57,7 +57,7 @@ namespace WdGen.Samples.Gpt
     }
 
     /// <summary>Command-line options of the sample.</summary>
-    internal sealed record GptOptions(int Steps, int BatchSize, double LearningRate, double WeightDecay, string CheckpointDirectory, int SaveEvery, bool Resume, int Seed)
+    internal sealed record GptOptions(int Steps, int BatchSize, double LearningRate, double WeightDecay, string CheckpointDirectory, int SaveEvery, bool Resume, int Seed, StateFormat State = StateFormat.Float32)
     {
         public static GptOptions Parse(string[] args)
         {
@@ -81,7 +81,8 @@ namespace WdGen.Samples.Gpt
                     "--checkpoint" => options with { CheckpointDirectory = value },
                     "--save-every" => options with { SaveEvery = int.Parse(value, CultureInfo.InvariantCulture) },
                     "--seed" => options with { Seed = int.Parse(value, CultureInfo.InvariantCulture) },
-                    _ => throw new ArgumentException($"Unknown option {args[i - 1]}; known: --steps, --batch, --lr, --weight-decay, --checkpoint, --save-every, --resume, --seed."),
+                    "--state" => options with { State = Enum.TryParse<StateFormat>(value, ignoreCase: true, out var state) && Enum.IsDefined(state) ? state : throw new ArgumentException($"--state {value}: use float32, bfloat16 or int8.") },
+                    _ => throw new ArgumentException($"Unknown option {args[i - 1]}; known: --steps, --batch, --lr, --weight-decay, --checkpoint, --save-every, --resume, --seed, --state."),
                 };
             }
 

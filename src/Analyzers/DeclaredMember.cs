@@ -9,7 +9,7 @@ namespace WdGen.Analyzers
         private Location? location;
         private bool locationRead;
 
-        public DeclaredMember(INamedTypeSymbol owner, bool ownerIsModule, ISymbol symbol, ITypeSymbol type, HeldValue held, AttributeData? decay, AttributeData? noDecay)
+        public DeclaredMember(INamedTypeSymbol owner, bool ownerIsModule, ISymbol symbol, ITypeSymbol type, HeldValue held, AttributeData? decay, AttributeData? noDecay, AttributeData? learningRate)
         {
             Owner = owner;
             OwnerIsModule = ownerIsModule;
@@ -18,6 +18,7 @@ namespace WdGen.Analyzers
             Held = held;
             Decay = decay;
             NoDecay = noDecay;
+            LearningRate = learningRate;
         }
 
         public INamedTypeSymbol Owner { get; }
@@ -36,6 +37,8 @@ namespace WdGen.Analyzers
         public AttributeData? Decay { get; }
 
         public AttributeData? NoDecay { get; }
+
+        public AttributeData? LearningRate { get; }
 
         /// <summary>The member's place in source, or null; read only when a rule reports (Symbol.Locations allocates on every call).</summary>
         public Location? Location

@@ -67,13 +67,14 @@ namespace WdGen.Analyzers
 
                 var decay = ModelFacts.FindAttribute(symbol, WdGenNames.DecayAttribute);
                 var noDecay = ModelFacts.FindAttribute(symbol, WdGenNames.NoDecayAttribute);
+                var learningRate = ModelFacts.FindAttribute(symbol, WdGenNames.LearningRateAttribute);
                 var held = isModule ? api.Holds(symbol) : HeldValue.Nothing;
-                if (decay is null && noDecay is null && held is not (HeldValue.Module or HeldValue.Parameter))
+                if (decay is null && noDecay is null && learningRate is null && held is not (HeldValue.Module or HeldValue.Parameter))
                 {
                     continue;
                 }
 
-                var member = new DeclaredMember(type, isModule, symbol, memberType, held, decay, noDecay);
+                var member = new DeclaredMember(type, isModule, symbol, memberType, held, decay, noDecay, learningRate);
                 AttributeMisuseRule.CheckMember(context, api, member);
                 if (decay is not null)
                 {

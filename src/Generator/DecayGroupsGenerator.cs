@@ -11,8 +11,8 @@ using WdGen.Generator.Parsing;
 namespace WdGen.Generator
 {
     /// <summary>
-    /// Generates, for every partial class marked <c>[DecayGroups]</c> (or with <c>[Decay]</c>/<c>[NoDecay]</c> on a
-    /// member), its walk order and the <c>IDecayGroupsModel</c> marker (one generated file per source file that declares
+    /// Generates, for every partial class marked <c>[DecayGroups]</c> (or with <c>[Decay]</c>/<c>[NoDecay]</c>/<c>[LearningRate]</c>
+    /// on a member), its walk order and the <c>IDecayGroupsModel</c> marker (one generated file per source file that declares
     /// models); <c>GetDecayGroups()</c>, the walk and the optimizers are compiled code in WdGen.TorchSharp. Nothing is
     /// emitted when the compilation does not reference TorchSharp.
     /// The pipeline reads syntax only (see <see cref="PartParser"/>); it reports no diagnostics (the analyzers do)

@@ -76,6 +76,9 @@ namespace WdGen
             return arguments.Length == 0 ? "[Decay]" : "[Decay(" + arguments + ")]";
         }
 
+        /// <summary>The attribute as a user would write it: <c>[LearningRate(0.1)]</c>.</summary>
+        public static string DescribeLearningRateAttribute(double scale) => "[LearningRate(" + FormatScale(scale) + ")]";
+
         /// <summary>Why a parameter of a known TorchSharp layer has its role: <c>Linear.bias is a bias</c>.</summary>
         public static string LayerRoleReason(string layer, string parameter, ParameterRole role)
             => layer + "." + parameter + " is " + TorchSharpLayers.DescribeRole(role);

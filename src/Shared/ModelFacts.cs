@@ -27,7 +27,8 @@ namespace WdGen
             foreach (var member in named.GetMembers())
             {
                 if (member is IFieldSymbol or IPropertySymbol
-                    && (HasAttribute(member, WdGenNames.DecayAttribute) || HasAttribute(member, WdGenNames.NoDecayAttribute)))
+                    && (HasAttribute(member, WdGenNames.DecayAttribute) || HasAttribute(member, WdGenNames.NoDecayAttribute)
+                        || HasAttribute(member, WdGenNames.LearningRateAttribute)))
                 {
                     return true;
                 }

@@ -7,6 +7,7 @@ namespace WdGen
         public const string DecayGroupsAttribute = "WdGen.DecayGroupsAttribute";
         public const string DecayAttribute = "WdGen.DecayAttribute";
         public const string NoDecayAttribute = "WdGen.NoDecayAttribute";
+        public const string LearningRateAttribute = "WdGen.LearningRateAttribute";
         public const string LayerRoleAttribute = "WdGen.LayerRoleAttribute";
         public const string DecayGroups = "WdGen.DecayGroups`1";
         public const string IncludeBiases = "IncludeBiases";

@@ -78,8 +78,27 @@ namespace WdGen.Benchmarks
             return new ParameterSet("ResNet-50", t);
         }
 
+        /// <summary>The small model's dimensions (here, not in its TorchSharp class, so tests/Cuda.Device links this file without TorchSharp).</summary>
+        public const int SmallVocab = 24, SmallWidth = 16, SmallBlocks = 6;
+
+        /// <summary>The shapes of the small model (tests/Benchmarks/SmallModel.cs: 26 tensors, 2,592 parameters), in its parameter order.</summary>
+        public static ParameterSet SmallModel()
+        {
+            var t = new List<(string, long[])> { ("wte.weight", new long[] { SmallVocab, SmallWidth }) };
+            for (var i = 0; i < SmallBlocks; i++)
+            {
+                t.Add(($"blocks.{i}.0.weight", new long[] { SmallWidth }));
+                t.Add(($"blocks.{i}.0.bias", new long[] { SmallWidth }));
+                t.Add(($"blocks.{i}.1.weight", new long[] { SmallWidth, SmallWidth }));
+                t.Add(($"blocks.{i}.1.bias", new long[] { SmallWidth }));
+            }
+
+            t.Add(("head.weight", new long[] { SmallVocab, SmallWidth }));
+            return new ParameterSet("small model", t);
+        }
+
         /// <summary>Many small tensors: count tensors of 1,000 elements (shaped 40x25 so they take weight decay).</summary>
         public static ParameterSet SmallTensors(int count) =>
-            new($"{count:N0} x 1,000", Enumerable.Range(0, count).Select(i => ($"t{i}", new long[] { 40, 25 })).ToList());
+            new($"{count:N0} tensors x 1,000", Enumerable.Range(0, count).Select(i => ($"t{i}", new long[] { 40, 25 })).ToList());
     }
 }

@@ -5,24 +5,25 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Text;
-using System.Text.Json;
-using System.Threading.Tasks;
+using TorchSharp;
 using WdGen.Optimization;
 using WdGen.Optimization.Engine;
 
 namespace WdGen.Benchmarks
 {
     /// <summary>
-    /// Fused AdamW vs a TorchSharp-like op sequence vs PyTorch (loop and foreach) vs the memory-bandwidth floor.
-    /// Usage: dotnet run -c Release --project tests/Benchmarks -- [--quick] [--sets gpt2,resnet50,small]
-    ///        [--iters N] [--threads N] [--no-torch] [--out FILE]
+    /// Side by side, in one run and on the same shapes: the memory-bandwidth floor, WdGen's fused AdamW in each state
+    /// format, TorchSharp 0.107's own AdamW on real tensors, PyTorch 1.13 (Debian) and PyTorch 2.6 (optional Debian 13
+    /// chroot); then the small model's step on real TorchSharp after a real backward pass. See README.md.
+    /// Usage: dotnet run -c Release --project tests/Benchmarks -- [--quick] [--sets gpt2,resnet50,small,model]
+    ///        [--iters N] [--threads N] [--no-torch] [--no-torchsharp] [--no-small-model] [--chroot DIR] [--out FILE]
+    ///        [--gpu]
     /// </summary>
     internal static unsafe class Program
     {
-        private const double BytesPerParam = 28; // read p, g, m, v; write p, m, v (float32)
+        private const double Fp32BytesPerParam = 28; // read p, g, m, v; write p, m, v (float32)
 
         private static int Main(string[] args)
         {
@@ -35,51 +36,77 @@ namespace WdGen.Benchmarks
             var threads = IntArg(args, "--threads") ?? Environment.ProcessorCount;
             var iters = IntArg(args, "--iters") ?? (quick ? 3 : 7);
             var noTorch = args.Contains("--no-torch");
-            var sets = (StringArg(args, "--sets") ?? (quick ? "gpt2,small" : "gpt2,resnet50,small")).Split(',');
+            var noTorchSharp = args.Contains("--no-torchsharp");
+            var chroot = StringArg(args, "--chroot") ?? TorchRunner.DefaultChroot;
+            var sets = (StringArg(args, "--sets") ?? "gpt2,resnet50,small,model").Split(',');
             var outFile = StringArg(args, "--out") ?? Path.Combine(ProjectDirectory(), quick ? "results-quick.md" : "results.md");
             CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
             CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+            torch.set_num_threads(threads);
+            var chrootPresent = File.Exists(Path.Combine(chroot, "usr/bin/python3"));
 
             var report = new StringBuilder();
-            report.AppendLine($"# WdGen fused AdamW benchmark{(quick ? " (--quick)" : "")}");
-            report.AppendLine();
-            report.AppendLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {RuntimeInformation.OSArchitecture}, {Environment.ProcessorCount} logical cores, " +
-                              $"{threads} threads everywhere, .NET {Environment.Version}, AVX2+FMA: {Fma.IsSupported}, {iters} timed steps after 2 warm-up steps (medians).");
-            report.AppendLine();
+            void Line(string text = "")
+            {
+                report.AppendLine(text);
+                Console.WriteLine(text);
+            }
 
+            Line($"# WdGen fused AdamW benchmark{(quick ? " (--quick)" : "")}");
+            Line();
+            Line($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {RuntimeInformation.OSArchitecture}, {Environment.ProcessorCount} logical cores, " +
+                 $"{threads} threads everywhere (WdGen's engine, TorchSharp's and PyTorch's set_num_threads, the floor), .NET {Environment.Version}, " +
+                 $"AVX2+FMA: {Fma.IsSupported}, TorchSharp {typeof(torch).Assembly.GetName().Version!.ToString(3)}, {iters} timed steps after 2 warm-up steps (sets under 1M parameters: 200 after 200), medians. " +
+                 $"Reproduce: `dotnet run -c Release --project tests/Benchmarks{(quick ? " -- --quick" : "")}`.");
+            Line();
             var floorElements = quick ? 1L << 23 : 1L << 25;
             var floor = new Floor(floorElements, threads);
-            report.AppendLine($"Bandwidth floor: the better of a STREAM-style in-place triad a += s·b (12 B/element) and an AdamW-shaped " +
-                              $"stream p += m; m += g; v += g (28 B/element), over arrays of {floorElements * 4 >> 20} MiB, one pass of each right " +
-                              "before every timed fused step (the machine is shared: floor and fused see the same load); best pass per set, " +
-                              "scaled to 28 B/param.");
-            report.AppendLine();
-            report.AppendLine("| set | params | tensors | implementation | median ms/step | GB/s @28 B/param | % of floor | x slower than fused |");
-            report.AppendLine("|---|---:|---:|---|---:|---:|---:|---:|");
-            Console.WriteLine(report);
+            Line("Columns: **B/param moved** is the traffic a step needs at minimum (fp32 AdamW: read parameter, gradient, two moments, write " +
+                 "three = 28; WdGen derives it as 12 + 2 x its state bytes per parameter: bf16 state 20, int8 state ~16 plus block scales; " +
+                 "for torch rows it is the fp32 minimum, unfused paths move more). **state B held** is optimizer state per parameter " +
+                 "(`StateBytes` for WdGen; 8 for torch's two fp32 moments). **% of floor** is the bandwidth floor's time for the row's own " +
+                 "B/param over the row's time. The floor is the better of a STREAM-style triad and an AdamW-shaped stream over " +
+                 $"{floorElements * 4 >> 20} MiB arrays, one pass right before every timed WdGen Float32 step (same load), best pass per set.");
+            Line();
+            Line("| set | params | tensors | implementation | median ms/step | x WdGen fp32 | B/param moved | state B/param held | % of floor |");
+            Line("|---|---:|---:|---|---:|---:|---:|---:|---:|");
 
-            foreach (var key in sets)
+            foreach (var key in sets.Select(k => k.Trim()))
             {
-                var set = key.Trim() switch
+                var set = key switch
                 {
                     "gpt2" => quick ? ParameterSet.Gpt2Small(layers: 1, vocab: 2000, context: 256) : ParameterSet.Gpt2Small(),
-                    "resnet50" => ParameterSet.ResNet50(),
+                    "resnet50" => quick ? null : ParameterSet.ResNet50(),
                     "small" => ParameterSet.SmallTensors(quick ? 1000 : 10000),
+                    "model" => ParameterSet.SmallModel(),
                     _ => throw new ArgumentException("unknown set " + key),
                 };
-                var rows = RunSet(set, threads, iters, floor, noTorch, out var notes);
-                foreach (var row in rows)
+                if (set is null)
                 {
-                    report.AppendLine(row);
-                    Console.WriteLine(row);
+                    continue;
                 }
 
+                var rows = RunSet(set, threads, iters, floor, noTorch, noTorchSharp, chrootPresent ? chroot : null, chroot, out var notes);
+                rows.ForEach(r => Line(r));
                 foreach (var note in notes)
                 {
                     Console.WriteLine("  " + note);
                 }
 
-                report.AppendLine($"| | | | {string.Join("; ", notes)} | | | | |");
+                report.AppendLine($"| | | | {string.Join("; ", notes)} | | | | | |");
+            }
+
+            if (sets.Contains("model") && !args.Contains("--no-small-model"))
+            {
+                const int Repeats = 4, Steps = 200;
+                Line();
+                Line($"## Small model on real TorchSharp: {Steps} steps after a real backward pass each, median per run, {Repeats} runs in one process");
+                Line();
+                Line(SmallModelBenchmark.Header(Repeats));
+                var rows = SmallModelBenchmark.Run(Repeats, Steps, new int?[] { null, 1 }, out var notes);
+                rows.ForEach(r => Line(r));
+                Line();
+                notes.ForEach(n => Line(n));
             }
 
             File.WriteAllText(outFile, report.ToString());
@@ -87,7 +114,8 @@ namespace WdGen.Benchmarks
             return 0;
         }
 
-        private static List<string> RunSet(ParameterSet set, int threads, int iters, Floor floor, bool noTorch, out List<string> notes)
+        private static List<string> RunSet(
+            ParameterSet set, int threads, int iters, Floor floor, bool noTorch, bool noTorchSharp, string? chroot, string chrootPath, out List<string> notes)
         {
             notes = new List<string>();
             var n = set.Tensors.Count;
@@ -96,15 +124,11 @@ namespace WdGen.Benchmarks
             var total = set.TotalElements;
             var p = new float*[n];
             var g = new float*[n];
-            var m = new float*[n];
-            var v = new float*[n];
             var seed = 12345u;
             for (var i = 0; i < n; i++)
             {
                 p[i] = Alloc(lengths[i]);
                 g[i] = Alloc(lengths[i]);
-                m[i] = Alloc(lengths[i]);
-                v[i] = Alloc(lengths[i]);
                 for (long j = 0; j < lengths[i]; j++)
                 {
                     seed ^= seed << 13; seed ^= seed >> 17; seed ^= seed << 5;
@@ -113,133 +137,130 @@ namespace WdGen.Benchmarks
                 }
             }
 
-            var results = new List<(string Impl, double Ms)>();
+            // (implementation, median ms or null, bytes moved per param, state bytes per param, note when not measured)
+            var results = new List<(string Impl, double? Ms, double Moved, double State, string? Why)>();
             var floorGBs = 0.0;
-
-            // WdGen fused AdamW: two groups (decay / no decay), pointer API, zero allocation expected.
             var groups = new[] { new FusedGroupOptions { LearningRate = 1e-3, WeightDecay = 0.1 }, new FusedGroupOptions { LearningRate = 1e-3 } };
             var specs = set.Tensors.Select((t, i) => new FusedParameterSpec(t.Name, decay[i] ? 0 : 1, lengths[i])).ToArray();
-            using (var opt = new OptimizerEngine(FusedAlgorithm.AdamW, groups, specs, "bench", new FusedEngineOptions { ThreadCount = threads }))
+            var small = total < 1_000_000; // microseconds per step: more warm-up and timed steps (the JIT's tiers settle)
+            var warmup = small ? 200 : 2;
+            var timed = small ? Math.Max(iters, 200) : iters;
+            foreach (var format in new[] { StateFormat.Float32, StateFormat.BFloat16, StateFormat.Int8 })
             {
-                for (var i = 0; i < n; i++)
+                var name = $"WdGen fused AdamW, {format} state";
+                try
                 {
-                    opt.SetBuffers(i, (nint)p[i], lengths[i], (nint)g[i], lengths[i]);
-                }
+                    // Fresh parameters for each format would cost a copy of the set; the same values are fine for timing.
+                    using var opt = new OptimizerEngine(FusedAlgorithm.AdamW, groups, specs, "bench", new FusedEngineOptions { ThreadCount = threads }, null, format);
+                    for (var i = 0; i < n; i++)
+                    {
+                        opt.SetBuffers(i, (nint)p[i], lengths[i], (nint)g[i], lengths[i]);
+                    }
 
-                for (var w = 0; w < 2; w++)
+                    for (var w = 0; w < warmup; w++)
+                    {
+                        opt.Step();
+                    }
+
+                    var times = new double[timed];
+                    var floors = new double[timed];
+                    if (format == StateFormat.Float32)
+                    {
+                        floor.Reset();
+                    }
+
+                    long allocated = 0;
+                    for (var k = 0; k < timed; k++)
+                    {
+                        if (format == StateFormat.Float32 && k < iters)
+                        {
+                            floors[k] = floor.Pass();
+                        }
+
+                        var before = GC.GetTotalAllocatedBytes(precise: true);
+                        var t0 = Stopwatch.GetTimestamp(); // Stopwatch.StartNew() would allocate
+                        opt.Step();
+                        times[k] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                        allocated += GC.GetTotalAllocatedBytes(precise: true) - before;
+                    }
+
+                    var state = opt.StateBytes / (double)total;
+                    if (format == StateFormat.Float32)
+                    {
+                        floorGBs = floors.Max();
+                        results.Insert(0, ("bandwidth floor", Fp32BytesPerParam * total / (floorGBs * 1e9) * 1e3, Fp32BytesPerParam, 0, null));
+                        notes.Add($"WdGen: {opt.WorkList.Chunks.Length} chunks of ≤ {opt.WorkList.ChunkElements} in {opt.WorkList.BatchCount} batches");
+                    }
+
+                    results.Add((name, Stats.Median(times), 12 + 2 * state, state, null));
+                    notes.Add($"{format}: {allocated / (double)timed:F0} B allocated per step (process-wide)");
+                }
+                catch (NotSupportedException e)
                 {
-                    opt.Step();
+                    results.Add((name, null, 0, 0, "n/a (" + e.Message + ")"));
                 }
-
-                var times = new double[iters];
-                var floors = new double[iters];
-                floor.Reset();
-                long allocated = 0;
-                for (var k = 0; k < iters; k++)
-                {
-                    floors[k] = floor.Pass();
-                    var before = GC.GetTotalAllocatedBytes(precise: true);
-                    var t0 = Stopwatch.GetTimestamp(); // Stopwatch.StartNew() would allocate
-                    opt.Step();
-                    times[k] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-                    allocated += GC.GetTotalAllocatedBytes(precise: true) - before;
-                }
-
-                floorGBs = floors.Max();
-                results.Insert(0, ("bandwidth floor (28 B/param)", BytesPerParam * total / (floorGBs * 1e9) * 1e3));
-                results.Add(("WdGen fused AdamW", Median(times)));
-                notes.Add($"fused: {allocated} bytes allocated in {iters} steps ({allocated / (double)iters:F0} B/step, process-wide), {opt.WorkList.Chunks.Length} chunks of ≤ {opt.WorkList.ChunkElements}");
-            }
-
-            // TorchSharp-like: 9 passes, 2 temporaries per tensor.
-            {
-                for (var w = 0; w < 2; w++)
-                {
-                    TorchSharpLikeAdamW.Step(p, g, m, v, lengths, decay, w + 1, threads);
-                }
-
-                var times = new double[iters];
-                for (var k = 0; k < iters; k++)
-                {
-                    var sw = Stopwatch.StartNew();
-                    TorchSharpLikeAdamW.Step(p, g, m, v, lengths, decay, k + 3, threads);
-                    times[k] = sw.Elapsed.TotalMilliseconds;
-                }
-
-                results.Add(("C# TorchSharp-like (9 ops, 2 temps)", Median(times)));
             }
 
             for (var i = 0; i < n; i++)
             {
                 NativeMemory.AlignedFree(p[i]);
                 NativeMemory.AlignedFree(g[i]);
-                NativeMemory.AlignedFree(m[i]);
-                NativeMemory.AlignedFree(v[i]);
+            }
+
+            if (!noTorchSharp)
+            {
+                results.Add(($"TorchSharp {typeof(torch).Assembly.GetName().Version!.ToString(3)} torch.optim.AdamW", TorchSharpAdamW.MedianMs(set, decay, warmup, timed), Fp32BytesPerParam, 8, null));
             }
 
             if (!noTorch)
             {
-                try
+                AddTorch(results, "PyTorch", set, decay, timed, threads, "loop,foreach,fused", null);
+                if (chroot is null)
                 {
-                    var (version, loop, foreach_) = RunTorch(set, decay, iters, threads);
-                    results.Add(($"PyTorch {version} AdamW for-loop", loop));
-                    results.Add(($"PyTorch {version} AdamW foreach", foreach_));
+                    results.Add(("PyTorch 2.6 AdamW fused=True (Debian 13 chroot)", null, 0, 0,
+                        $"skipped: no chroot at {chrootPath}, build it with `{TorchRunner.ChrootHint(chrootPath)}`"));
                 }
-                catch (Exception e)
+                else
                 {
-                    notes.Add("PyTorch not measured: " + e.Message.Split('\n')[0]);
+                    AddTorch(results, "PyTorch", set, decay, timed, threads, "foreach,fused", chroot);
                 }
             }
 
-            var fused = results.First(r => r.Impl.StartsWith("WdGen")).Ms;
-            var floorMs = results[0].Ms;
+            var fused = results.First(r => r.Impl.StartsWith("WdGen")).Ms ?? double.NaN;
+            var floorMsPerByte = results[0].Ms!.Value / Fp32BytesPerParam;
             notes.Add($"floor {floorGBs:F1} GB/s (triad {floor.BestTriad:F1}, AdamW-shaped {floor.BestShaped:F1})");
-            return results.Select(r =>
-                $"| {set.Name} | {total:N0} | {n} | {r.Impl} | {r.Ms:F2} | {BytesPerParam * total / (r.Ms * 1e-3) / 1e9:F1} | {100 * floorMs / r.Ms:F0}% | {r.Ms / fused:F2} |").ToList();
+            return results.Select(r => r.Ms is { } ms
+                ? $"| {set.Name} | {total:N0} | {n} | {r.Impl} | {Format(ms)} | {ms / fused:F2} | {r.Moved:F1} | {(r.State == 0 ? "–" : r.State.ToString("F2"))} | {100 * floorMsPerByte * r.Moved / ms:F0}% |"
+                : $"| {set.Name} | {total:N0} | {n} | {r.Impl} | {r.Why} | | | | |").ToList();
         }
 
-        private static (string Version, double Loop, double Foreach) RunTorch(ParameterSet set, bool[] decay, int iters, int threads)
+        private static void AddTorch(
+            List<(string Impl, double? Ms, double Moved, double State, string? Why)> results,
+            string label, ParameterSet set, bool[] decay, int iters, int threads, string modes, string? chroot)
         {
-            var file = Path.Combine(Path.GetTempPath(), $"wdgen-bench-{Guid.NewGuid():N}.json");
-            File.WriteAllText(file, JsonSerializer.Serialize(new { shapes = set.Tensors.Select(t => t.Shape).ToArray(), decay }));
+            var where = chroot is null ? "/usr/bin/python3" : "Debian 13 chroot";
             try
             {
-                var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-                start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "bench_torch.py"));
-                start.ArgumentList.Add(file);
-                start.ArgumentList.Add(iters.ToString(CultureInfo.InvariantCulture));
-                start.ArgumentList.Add(threads.ToString(CultureInfo.InvariantCulture));
-                start.Environment["OMP_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
-                using var process = Process.Start(start)!;
-                var err = process.StandardError.ReadToEndAsync();
-                var output = process.StandardOutput.ReadToEnd();
-                process.WaitForExit();
-                if (process.ExitCode != 0)
+                var (version, modeResults) = TorchRunner.Run(set, decay, iters, threads, modes, chroot);
+                foreach (var m in modeResults)
                 {
-                    throw new InvalidOperationException(err.Result.Trim().Split('\n').Last());
+                    var impl = $"{label} {version} AdamW {(m.Mode == "loop" ? "for-loop" : m.Mode == "fused" ? "fused=True" : "foreach")}";
+                    results.Add(m.Ms is { } ms ? (impl, ms, Fp32BytesPerParam, 8, null) : (impl, null, 0, 0, "n/a (" + m.Error + ")"));
                 }
-
-                using var doc = JsonDocument.Parse(output.Trim().Split('\n').Last());
-                double Med(string name) => Median(doc.RootElement.GetProperty(name).EnumerateArray().Select(e => e.GetDouble()).ToArray());
-                return (doc.RootElement.GetProperty("torch").GetString()!, Med("loop_ms"), Med("foreach_ms"));
             }
-            finally
+            catch (Exception e)
             {
-                File.Delete(file);
+                results.Add(($"{label} ({where})", null, 0, 0, "not measured: " + e.Message.Split('\n')[0]));
             }
         }
+
+        private static string Format(double ms) => ms >= 10 ? ms.ToString("F1") : ms >= 0.1 ? ms.ToString("F2") : ms.ToString("F4");
 
         private static float* Alloc(long n)
         {
             var ptr = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, n) * 4, 64);
             NativeMemory.Clear(ptr, (nuint)Math.Max(1, n) * 4);
             return ptr;
-        }
-
-        private static double Median(double[] values)
-        {
-            var sorted = values.OrderBy(x => x).ToArray();
-            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
         }
 
         private static int? IntArg(string[] args, string name) =>

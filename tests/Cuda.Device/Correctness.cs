@@ -16,7 +16,7 @@ namespace WdGen.Cuda.Device
     /// </summary>
     internal sealed unsafe class Correctness
     {
-        private static readonly FusedAlgorithm[] Algorithms = { FusedAlgorithm.AdamW, FusedAlgorithm.Adam, FusedAlgorithm.Sgd };
+        private static readonly FusedAlgorithm[] Algorithms = { FusedAlgorithm.AdamW, FusedAlgorithm.Adam, FusedAlgorithm.Sgd, FusedAlgorithm.Lion };
         private readonly Target _target;
         private readonly bool _quick;
         private readonly Action<CheckResult> _done;

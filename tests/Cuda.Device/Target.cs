@@ -117,6 +117,14 @@ namespace WdGen.Cuda.Device
             Check(check(blocks, threads, (void*)tensors, (void*)blockTable, chunkSize, (int*)found), CudaKernelSource.NonFiniteKernel);
         }
 
+        public void LaunchSumOfSquares(int blocks, int threads, ulong tensors, ulong blockTable, int chunkSize, ulong partials, ulong sums)
+        {
+            var squares = (delegate* unmanaged<int, int, void*, void*, int, double*, int>)Export(CudaKernelSource.SumSquaresKernel + "_emulated");
+            Check(squares(blocks, threads, (void*)tensors, (void*)blockTable, chunkSize, (double*)partials), CudaKernelSource.SumSquaresKernel);
+            var lanes = (delegate* unmanaged<int, int, double*, int, int, double*, int>)Export(CudaKernelSource.SumLanesKernel + "_emulated");
+            Check(lanes((blocks + threads - 1) / threads, threads, (double*)partials, blocks, threads, (double*)sums), CudaKernelSource.SumLanesKernel);
+        }
+
         public void Synchronize()
         {
         }

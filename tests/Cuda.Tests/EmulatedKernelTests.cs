@@ -21,7 +21,7 @@ namespace WdGen.Cuda.Tests
     public sealed unsafe class EmulatedKernelTests
     {
         public static IEnumerable<object[]> Seeds() =>
-            from algorithm in new[] { FusedAlgorithm.AdamW, FusedAlgorithm.Adam, FusedAlgorithm.Sgd }
+            from algorithm in OptimizerAlgorithm.All.Select(a => a.Kind)
             from seed in Enumerable.Range(1, 8)
             select new object[] { algorithm, seed };
 
@@ -50,6 +50,51 @@ namespace WdGen.Cuda.Tests
 
             Compare.States(cpu, gpu, scenario.Specs);
             Assert.True(device.StepLaunches > 0);
+        }
+
+        public static IEnumerable<object[]> HookSeeds() =>
+            from algorithm in OptimizerAlgorithm.All.Select(a => a.Kind)
+            from seed in Enumerable.Range(1, 3)
+            select new object[] { algorithm, seed };
+
+        /// <summary>
+        /// Clipping inside the step (norm kernels, gradient scale), the weights' moving average and a schedule: the
+        /// emulated kernels give the CPU engine's norm, parameters, states and averages bit for bit.
+        /// </summary>
+        [EmulationTheory]
+        [MemberData(nameof(HookSeeds))]
+        public void ClippingAndTheMovingAverageMatchTheCpuEngineBitForBit(FusedAlgorithm algorithm, int seed)
+        {
+            var scenario = Scenario.Random(algorithm, seed);
+            using var device = new EmulatedDevice();
+            using var cpu = new OptimizerEngine(algorithm, scenario.Groups(), scenario.Specs, "fp", new FusedEngineOptions { ChunkElements = scenario.Chunk, ThreadCount = 3 });
+            using var gpu = new OptimizerEngine(algorithm, scenario.Groups(), scenario.Specs, "fp", new FusedEngineOptions { ChunkElements = scenario.Chunk }, () => new CudaBackend(device, ownsDevice: false));
+            foreach (var engine in new[] { cpu, gpu })
+            {
+                engine.MaxGradNorm = seed == 3 ? double.PositiveInfinity : 2.0;
+                engine.Schedule = WdGen.LearningRateSchedule.WarmupCosine(2, 5, 0.1);
+                engine.EnableEma(0.9);
+            }
+
+            var cpuParams = scenario.Initial();
+            var gpuParams = scenario.Initial();
+            for (var step = 0; step < scenario.Steps; step++)
+            {
+                var grads = scenario.Gradients(step);
+                cpu.Step(cpuParams, grads);
+                gpu.Step(gpuParams, grads);
+                Assert.Equal(cpu.LastGradNorm, gpu.LastGradNorm);
+                Compare.Parameters(cpuParams, gpuParams, $"{algorithm} seed {seed} step {step}");
+            }
+
+            Compare.States(cpu, gpu, scenario.Specs);
+            for (var p = 0; p < scenario.Specs.Length; p++)
+            {
+                var a = new float[scenario.Specs[p].Length];
+                var b = new float[scenario.Specs[p].Length];
+                Assert.Equal(cpu.ReadEma(p, a), gpu.ReadEma(p, b));
+                Compare.Floats(a, b, $"{scenario.Specs[p].Name} ema");
+            }
         }
 
         [EmulationFact]
@@ -118,7 +163,7 @@ namespace WdGen.Cuda.Tests
             // Parameters and gradients 4 bytes past a 16-byte boundary: the kernel must not use float4 loads there.
             var lengths = new long[] { 1, 3, 4, 5, 8, 1000, 4099, 70_001 };
             var specs = lengths.Select((n, i) => new FusedParameterSpec("u" + i, i % 2, n, i % 3 == 1 ? Masks.Random(n, i) : null)).ToArray();
-            foreach (var algorithm in new[] { FusedAlgorithm.AdamW, FusedAlgorithm.Sgd })
+            foreach (var algorithm in new[] { FusedAlgorithm.AdamW, FusedAlgorithm.Sgd, FusedAlgorithm.Lion })
             {
                 FusedGroupOptions[] Groups() => new[]
                 {

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Linq;
 using WdGen.Optimization;
+using WdGen.Optimization.Algorithms;
 using WdGen.Optimization.Engine;
 using WdGen.Optimization.Backends.Cuda;
 using WdGen.Optimization.Cuda;
@@ -23,7 +24,7 @@ namespace WdGen.Cuda.Tests
         [GpuFact]
         public void TheGpuMatchesTheCpuEngineBitForBit()
         {
-            foreach (var algorithm in new[] { FusedAlgorithm.AdamW, FusedAlgorithm.Adam, FusedAlgorithm.Sgd })
+            foreach (var algorithm in OptimizerAlgorithm.All.Select(a => a.Kind))
             {
                 foreach (var seed in new[] { 1, 2, 3 })
                 {

@@ -154,6 +154,12 @@ namespace WdGen.Cuda.Tests
         public static delegate* unmanaged<int, int, TensorSlot*, BlockEntry*, int, int*, int> NonFinite =>
             (delegate* unmanaged<int, int, TensorSlot*, BlockEntry*, int, int*, int>)NativeLibrary.GetExport(Library.Value, CudaKernelSource.NonFiniteKernel + "_emulated");
 
+        public static delegate* unmanaged<int, int, TensorSlot*, BlockEntry*, int, double*, int> SumSquares =>
+            (delegate* unmanaged<int, int, TensorSlot*, BlockEntry*, int, double*, int>)NativeLibrary.GetExport(Library.Value, CudaKernelSource.SumSquaresKernel + "_emulated");
+
+        public static delegate* unmanaged<int, int, double*, int, int, double*, int> SumLanes =>
+            (delegate* unmanaged<int, int, double*, int, int, double*, int>)NativeLibrary.GetExport(Library.Value, CudaKernelSource.SumLanesKernel + "_emulated");
+
         /// <summary>Builds the emulation (or fails with the compiler's output): the static_asserts of the generated declarations are checked here.</summary>
         public static void EnsureBuilt() => _ = Library.Value;
 
@@ -254,6 +260,12 @@ namespace WdGen.Cuda.Tests
 
         public void LaunchNonFinite(int blocks, int threads, ulong tensors, ulong blockTable, int chunkSize, ulong found) =>
             Assert.Equal(0, EmulatedKernel.NonFinite(blocks, threads, (TensorSlot*)tensors, (BlockEntry*)blockTable, chunkSize, (int*)found));
+
+        public void LaunchSumOfSquares(int blocks, int threads, ulong tensors, ulong blockTable, int chunkSize, ulong partials, ulong sums)
+        {
+            Assert.Equal(0, EmulatedKernel.SumSquares(blocks, threads, (TensorSlot*)tensors, (BlockEntry*)blockTable, chunkSize, (double*)partials));
+            Assert.Equal(0, EmulatedKernel.SumLanes((blocks + threads - 1) / threads, threads, (double*)partials, blocks, threads, (double*)sums));
+        }
 
         public void Synchronize()
         {

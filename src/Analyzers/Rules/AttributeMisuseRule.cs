@@ -10,7 +10,7 @@ namespace WdGen.Analyzers.Rules
     /// <summary>
     /// WDG007: WdGen attributes that cannot work: <c>[DecayGroups]</c> on a class that is not a module or not partial,
     /// <c>[Decay]</c> and <c>[NoDecay]</c> together, on a static member, on a member that holds no parameters or of a
-    /// class that is not a module, and a decay scale that is not positive and finite.
+    /// class that is not a module (<c>[LearningRate]</c> too), and a decay or learning-rate scale that is not positive and finite.
     /// </summary>
     internal static class AttributeMisuseRule
     {
@@ -36,13 +36,13 @@ namespace WdGen.Analyzers.Rules
 
         public static void CheckMember(SymbolAnalysisContext context, TorchSharpApi api, DeclaredMember member)
         {
-            if ((member.Decay ?? member.NoDecay) is not { } attribute || member.Location is not { } location)
+            if ((member.Decay ?? member.NoDecay ?? member.LearningRate) is not { } attribute || member.Location is not { } location)
             {
                 return;
             }
 
             var name = member.Symbol.Name;
-            var shown = member.Decay is not null ? "[Decay]" : "[NoDecay]";
+            var shown = member.Decay is not null ? "[Decay]" : member.NoDecay is not null ? "[NoDecay]" : "[LearningRate]";
             if (member.Decay is not null && member.NoDecay is not null)
             {
                 Report(context, member.NoDecay, location, "'" + name + "' has both [Decay] and [NoDecay]: keep the one you mean");
@@ -72,6 +72,40 @@ namespace WdGen.Analyzers.Rules
                     argumentLocation,
                     "[Decay(" + scale.ToString("R", CultureInfo.InvariantCulture) + ")] on '" + name + "': the decay scale must be positive and finite; use [NoDecay] for no decay"));
             }
+
+            CheckLearningRateScale(context, member, location);
+        }
+
+        /// <summary>A <c>[LearningRate(scale)]</c> whose scale is not positive and finite, reported at the argument.</summary>
+        private static void CheckLearningRateScale(SymbolAnalysisContext context, DeclaredMember member, Location location)
+        {
+            if (member.LearningRate is not { ConstructorArguments: { Length: 1 } arguments } learningRate)
+            {
+                return;
+            }
+
+            // A constant the compiler could convert (an int literal, a float) arrives as that type's value.
+            double? scale = arguments[0].Value switch
+            {
+                double d => d,
+                float f => f,
+                int i => i,
+                long l => l,
+                _ => null,
+            };
+            if (scale is not { } value || (!double.IsNaN(value) && !double.IsInfinity(value) && value > 0))
+            {
+                return;
+            }
+
+            var argumentLocation = learningRate.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) is AttributeSyntax { ArgumentList.Arguments.Count: > 0 } syntax
+                ? syntax.ArgumentList.Arguments[0].GetLocation()
+                : location;
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.WDG007,
+                argumentLocation,
+                "[LearningRate(" + value.ToString("R", CultureInfo.InvariantCulture) + ")] on '" + member.Symbol.Name
+                + "': the learning-rate scale must be positive and finite; to stop training a member, set requires_grad to false on its parameters"));
         }
 
         private static INamedTypeSymbol NonPartialType(INamedTypeSymbol type, SymbolAnalysisContext context)

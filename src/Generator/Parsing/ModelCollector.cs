@@ -9,7 +9,7 @@ namespace WdGen.Generator.Parsing
 {
     /// <summary>
     /// Joins the partial declarations of each class and keeps the models: classes with <c>[DecayGroups]</c>, or with
-    /// <c>[Decay]</c>/<c>[NoDecay]</c> on a member, that the generator can extend (every declaration around them
+    /// <c>[Decay]</c>/<c>[NoDecay]</c>/<c>[LearningRate]</c> on a member, that the generator can extend (every declaration around them
     /// partial, none file-local, and a base class somewhere). Attribute names are matched the way C# resolves them
     /// for WdGen: qualified with WdGen, imported with <c>using WdGen;</c> (file, namespace or global), or through an alias.
     /// </summary>
@@ -24,7 +24,8 @@ namespace WdGen.Generator.Parsing
                 cancellationToken.ThrowIfCancellationRequested();
                 var ordered = group.OrderBy(p => p.FilePath, StringComparer.Ordinal).ThenBy(p => p.Position).ToList();
                 var isModel = ordered.Any(p => p.ClassAttributes.Any(a => Names(a, "DecayGroups", p.Scope, globalScope))
-                    || p.MemberAttributes.Any(a => Names(a, "Decay", p.Scope, globalScope) || Names(a, "NoDecay", p.Scope, globalScope)));
+                    || p.MemberAttributes.Any(a => Names(a, "Decay", p.Scope, globalScope) || Names(a, "NoDecay", p.Scope, globalScope)
+                        || Names(a, "LearningRate", p.Scope, globalScope)));
 
                 // No base class at all: certainly not a TorchSharp module (WDG007 says so); nothing to generate.
                 if (!isModel || !ordered.Any(p => p.HasBaseList) || ordered.Any(p => !p.CanExtend))

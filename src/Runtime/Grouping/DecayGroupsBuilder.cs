@@ -63,13 +63,13 @@ namespace WdGen
         private void Record(string name, T parameter, (ParameterRole Role, string Reason) classification, DecayContext context)
         {
             var decision = context.Rule.Decide(classification.Role, classification.Reason);
-            visits.Add(new Visit(name, parameter, inspector.Identify(parameter), classification.Role, decision));
+            visits.Add(new Visit(name, parameter, inspector.Identify(parameter), classification.Role, decision, context.LearningRateScale, context.LearningRateSource, context.Layer));
         }
 
         /// <summary>
         /// Validates the walk against <paramref name="registered"/> (the model's <c>named_parameters()</c>) and
         /// returns the groups. Throws <see cref="DecayGroupsException"/> naming every parameter that is missing,
-        /// extra or misnamed, and every tied tensor whose paths disagree on decay.
+        /// extra or misnamed, and every tied tensor whose paths disagree on decay or on the learning-rate scale.
         /// </summary>
         public DecayGroups<T> Build(IEnumerable<(string Name, T Parameter)> registered)
         {
@@ -137,6 +137,13 @@ namespace WdGen
                     continue;
                 }
 
+                var lrDisagreement = paths.Find(p => p.LearningRateScale != primary.LearningRateScale);
+                if (lrDisagreement is not null)
+                {
+                    problems.Add(DescribeLearningRateTieConflict(primary, lrDisagreement));
+                    continue;
+                }
+
                 if (!includeFrozen && !inspector.RequiresGrad(primary.Parameter))
                 {
                     frozen.Add(primary.Name);
@@ -161,7 +168,17 @@ namespace WdGen
                 }
 
                 entries.Add(new DecayEntry<T>(
-                    primary.Name, primary.Parameter, primary.Role, primary.Decision.Decays, primary.Decision.Scale, primary.Decision.Reason, identity.ElementCount, aliases));
+                    primary.Name,
+                    primary.Parameter,
+                    primary.Role,
+                    primary.Decision.Decays,
+                    primary.Decision.Scale,
+                    primary.Decision.Reason,
+                    identity.ElementCount,
+                    aliases,
+                    primary.LearningRateScale,
+                    primary.LearningRateSource,
+                    primary.Layer));
             }
 
             var reported = new HashSet<TensorIdentity>();
@@ -195,19 +212,34 @@ namespace WdGen
                + "Give both members the same decision, e.g. [NoDecay] on the member that holds '" + (first.Decision.Decays ? first.Name : second.Name)
                + "', or [Decay] on the member that holds '" + (first.Decision.Decays ? second.Name : first.Name) + "'.";
 
+        private static string DescribeLearningRateTieConflict(Visit first, Visit second)
+            => "'" + first.Name + "' and '" + second.Name + "' are one tensor (a tied weight) but disagree on the learning rate: '"
+               + first.Name + "' trains at ×" + DecayPolicy.FormatScale(first.LearningRateScale) + " (" + (first.LearningRateSource ?? "no [LearningRate]") + "), while '"
+               + second.Name + "' trains at ×" + DecayPolicy.FormatScale(second.LearningRateScale) + " (" + (second.LearningRateSource ?? "no [LearningRate]") + "). "
+               + "Give both members the same [LearningRate] scale.";
+
         private static string Describe(DecayDecision decision)
             => decision.Decays ? "decays ×" + DecayPolicy.FormatScale(decision.Scale) : "does not decay";
 
         private sealed class Visit
         {
-            public Visit(string name, T parameter, TensorIdentity identity, ParameterRole role, DecayDecision decision)
+            public Visit(string name, T parameter, TensorIdentity identity, ParameterRole role, DecayDecision decision, double learningRateScale, string? learningRateSource, DecayLayer? layer)
             {
                 Name = name;
                 Parameter = parameter;
                 Identity = identity;
                 Role = role;
                 Decision = decision;
+                LearningRateScale = learningRateScale;
+                LearningRateSource = learningRateSource;
+                Layer = layer;
             }
+
+            public double LearningRateScale { get; }
+
+            public string? LearningRateSource { get; }
+
+            public DecayLayer? Layer { get; }
 
             public string Name { get; }
 

@@ -33,14 +33,20 @@ namespace WdGen.Optimization
             set => _weightDecay = FusedValidation.NonNegative(value, nameof(WeightDecay));
         }
 
-        /// <summary>Adam's first-moment decay, in [0, 1). Default 0.9.</summary>
+        /// <summary>
+        /// Adam's first-moment decay, in [0, 1); for Lion, the interpolation weight of the update's sign
+        /// (<c>c = β1·m + (1−β1)·g</c>). Default 0.9.
+        /// </summary>
         public double Beta1
         {
             get => _beta1;
             set => _beta1 = FusedValidation.UnitInterval(value, nameof(Beta1));
         }
 
-        /// <summary>Adam's second-moment decay, in [0, 1). Default 0.999.</summary>
+        /// <summary>
+        /// Adam's second-moment decay, in [0, 1); for Lion, the decay of its one moment (<c>m ← β2·m + (1−β2)·g</c>;
+        /// Lion usually takes 0.99, <c>ToFusedLion</c>'s default). Default 0.999.
+        /// </summary>
         public double Beta2
         {
             get => _beta2;

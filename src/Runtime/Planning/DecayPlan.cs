@@ -26,13 +26,17 @@ namespace WdGen
     /// <summary>One parameter of a member whose decision is known from the declared type.</summary>
     public sealed class DecayPlanParameter
     {
-        internal DecayPlanParameter(string name, ParameterRole role, double scale, string reason)
+        internal DecayPlanParameter(string name, ParameterRole role, double scale, string reason, double learningRateScale = 1.0)
         {
             Name = name;
             Role = role;
             Scale = scale;
             Reason = reason;
+            LearningRateScale = learningRateScale;
         }
+
+        /// <summary>The member's own <c>[LearningRate]</c> scale (1 without one); enclosing members' scales multiply it at run time.</summary>
+        public double LearningRateScale { get; }
 
         /// <summary>The parameter's name as TorchSharp registers it, e.g. <c>head.weight</c>.</summary>
         public string Name { get; }
@@ -81,13 +85,21 @@ namespace WdGen
         /// <summary>The WdGen attribute on the member.</summary>
         public DecayRule Rule { get; }
 
-        /// <summary>The WdGen attribute as written, e.g. <c>[Decay(0.5)]</c>, or null.</summary>
-        public string? Attribute => Rule.Kind switch
+        /// <summary>The WdGen attributes as written, e.g. <c>[Decay(0.5)]</c> or <c>[NoDecay] [LearningRate(0.1)]</c>, or null.</summary>
+        public string? Attribute
         {
-            DecayRuleKind.Decay => DecayPolicy.DescribeDecayAttribute(Rule.Scale, Rule.IncludeBiases),
-            DecayRuleKind.NoDecay => "[NoDecay]",
-            _ => null,
-        };
+            get
+            {
+                var decay = Rule.Kind switch
+                {
+                    DecayRuleKind.Decay => DecayPolicy.DescribeDecayAttribute(Rule.Scale, Rule.IncludeBiases),
+                    DecayRuleKind.NoDecay => "[NoDecay]",
+                    _ => null,
+                };
+                var learningRate = Rule.LearningRateSource is null ? null : DecayPolicy.DescribeLearningRateAttribute(Rule.LearningRateScale);
+                return decay is null ? learningRate : learningRate is null ? decay : decay + " " + learningRate;
+            }
+        }
 
         /// <summary>What is decided by the declared type or left for run time, in words.</summary>
         public string Note => Kind switch
@@ -174,7 +186,7 @@ namespace WdGen
         private DecayPlanParameter Plan(string name, ParameterRole role, string roleReason)
         {
             var decision = Rule.Decide(role, roleReason);
-            return new DecayPlanParameter(name, role, decision.Scale, decision.Reason);
+            return new DecayPlanParameter(name, role, decision.Scale, decision.Reason, Rule.LearningRateScale);
         }
     }
 
@@ -212,7 +224,7 @@ namespace WdGen
         /// declared types and WdGen attributes read from metadata, then its base classes' fields. Read once per type.
         /// </summary>
         /// <exception cref="ArgumentException"><paramref name="model"/> has no generated code.</exception>
-        /// <exception cref="ArgumentOutOfRangeException">A <c>[Decay(scale)]</c> is not positive and finite (WDG007 at compile time).</exception>
+        /// <exception cref="ArgumentOutOfRangeException">A <c>[Decay(scale)]</c> or <c>[LearningRate(scale)]</c> is not positive and finite (WDG007 at compile time).</exception>
         public static DecayPlan Of(Type model)
         {
             if (model is null)

@@ -77,6 +77,11 @@ namespace WdGen
             var rule = Has<NoDecayAttribute>(field, property) is not null
                 ? DecayRule.NoDecay(path)
                 : Has<DecayAttribute>(field, property) is { } decay ? DecayRule.Decay(decay.Scale, decay.IncludeBiases, path) : DecayRule.Default;
+            if (Has<LearningRateAttribute>(field, property) is { } learningRate)
+            {
+                rule = rule.WithLearningRate(learningRate.Scale, path);
+            }
+
             var staticType = kind == DecayPlanMemberKind.Layer ? layer!.Name : Display(field.FieldType);
             return DecayPlanMember.Create(RegisteredName(field), staticType, kind.Value, rule, field);
         }

@@ -1,4 +1,6 @@
 using System;
+using System.Globalization;
+using System.Linq;
 using TorchSharp;
 using TorchSharp.Modules;
 
@@ -90,10 +92,31 @@ namespace WdGen
                 builder.Add(prefix + name + "." + parameterName, parameter, moduleType, parameterName, context);
             }
 
-            foreach (var (childName, child) in module.named_children())
+            // The items of the outermost ModuleList/Sequential are the model's layers (WithLayerwiseDecay numbers them).
+            var children = module.named_children().ToList();
+            var stack = context.Layer is null && IsLayerStack(moduleType) ? prefix + name : null;
+            for (var i = 0; i < children.Count; i++)
             {
-                AddModule(builder, prefix + name + ".", childName, child, context);
+                var (childName, child) = children[i];
+                var childContext = stack is not null && int.TryParse(childName, NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                    ? context.EnterLayer(stack, index, children.Count)
+                    : context;
+                AddModule(builder, prefix + name + ".", childName, child, childContext);
             }
+        }
+
+        /// <summary>A <c>Sequential</c> or <c>ModuleList&lt;T&gt;</c> (or a class derived from one): its items are indexed 0, 1, ….</summary>
+        private static bool IsLayerStack(Type type)
+        {
+            for (var current = type; current is not null; current = current.BaseType)
+            {
+                if (current == typeof(Sequential) || (current.IsGenericType && current.GetGenericTypeDefinition() == typeof(ModuleList<>)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 }

@@ -6,13 +6,18 @@ using TorchSharp.Modules;
 
 namespace WdGen
 {
-    /// <summary>TorchSharp's own optimizers built from decay groups: one param group per distinct decay scale.</summary>
+    /// <summary>
+    /// TorchSharp's own optimizers built from decay groups: one param group per scaled group (distinct decay scale and
+    /// learning-rate scale), each with its weight decay and, where its learning-rate scale is not 1, its learning rate
+    /// <c>lr × scale</c> (TorchSharp sets each group's initial learning rate from it, so schedulers scale from there).
+    /// </summary>
     public static class DecayGroupsOptimizers
     {
         /// <summary>
         /// TorchSharp's AdamW (decoupled weight decay) over <paramref name="groups"/>: decaying parameters get
         /// <paramref name="weightDecay"/> times their scale, the rest 0. Groups use the Options form, so they
-        /// inherit the optimizer's learning rate (the convenience ParamGroup constructor would fix it at 1e-3).
+        /// inherit the optimizer's learning rate (the convenience ParamGroup constructor would fix it at 1e-3), except
+        /// groups with a learning-rate scale (<c>[LearningRate]</c>, <c>ScaleLearningRate</c>), which get <c>lr × scale</c>.
         /// </summary>
         public static AdamW ToAdamW(
             this DecayGroups<Parameter> groups,
@@ -24,7 +29,7 @@ namespace WdGen
             bool amsgrad = false,
             bool maximize = false)
         {
-            var paramGroups = ParamGroups(groups, weightDecay, static (parameters, decay) => new AdamW.ParamGroup(parameters, new AdamW.Options { weight_decay = decay }));
+            var paramGroups = ParamGroups(groups, lr, weightDecay, static (parameters, decay, rate) => new AdamW.ParamGroup(parameters, new AdamW.Options { weight_decay = decay, LearningRate = rate }));
             return torch.optim.AdamW(paramGroups, lr, beta1, beta2, eps, weightDecay, amsgrad, maximize);
         }
 
@@ -43,7 +48,7 @@ namespace WdGen
             bool amsgrad = false,
             bool maximize = false)
         {
-            var paramGroups = ParamGroups(groups, weightDecay, static (parameters, decay) => new Adam.ParamGroup(parameters, new Adam.Options { weight_decay = decay }));
+            var paramGroups = ParamGroups(groups, lr, weightDecay, static (parameters, decay, rate) => new Adam.ParamGroup(parameters, new Adam.Options { weight_decay = decay, LearningRate = rate }));
             return torch.optim.Adam(paramGroups, lr, beta1, beta2, eps, weightDecay, amsgrad, maximize);
         }
 
@@ -60,7 +65,7 @@ namespace WdGen
             bool nesterov = false,
             bool maximize = false)
         {
-            var paramGroups = ParamGroups(groups, weightDecay, static (parameters, decay) => new SGD.ParamGroup(parameters, new SGD.Options { weight_decay = decay }));
+            var paramGroups = ParamGroups(groups, learningRate, weightDecay, static (parameters, decay, rate) => new SGD.ParamGroup(parameters, new SGD.Options { weight_decay = decay, LearningRate = rate }));
             return torch.optim.SGD(paramGroups, learningRate, momentum, dampening, weightDecay, nesterov, maximize);
         }
 
@@ -151,8 +156,13 @@ namespace WdGen
             return groups;
         }
 
-        /// <summary>One param group per scaled group, each with its own weight decay, in the groups' order.</summary>
-        private static List<TGroup> ParamGroups<TGroup>(DecayGroups<Parameter> groups, double weightDecay, Func<IReadOnlyList<Parameter>, double, TGroup> create)
-            => Checked(groups, weightDecay).ScaledGroups.Select(group => create(group.Parameters, group.WeightDecayFor(weightDecay))).ToList();
+        /// <summary>
+        /// One param group per scaled group, each with its own weight decay, in the groups' order; a group with a
+        /// learning-rate scale gets its own learning rate, the others none (they take the optimizer's).
+        /// </summary>
+        private static List<TGroup> ParamGroups<TGroup>(DecayGroups<Parameter> groups, double lr, double weightDecay, Func<IReadOnlyList<Parameter>, double, double?, TGroup> create)
+            => Checked(groups, weightDecay).ScaledGroups
+                .Select(group => create(group.Parameters, group.WeightDecayFor(weightDecay), group.LearningRateScale == 1.0 ? null : group.LearningRateFor(lr)))
+                .ToList();
     }
 }

@@ -15,18 +15,20 @@ namespace WdGen
     /// A TorchSharp optimizer backed by WdGen's fused engine: <c>step()</c>, <c>zero_grad()</c> and the learning-rate
     /// schedulers work as with TorchSharp's own. Each step reads every parameter's data and gradient addresses and
     /// updates all of them in one pass, on the CPU or, when the parameters live there, on their CUDA device (after
-    /// libtorch's queued work, on the legacy default stream). Contiguous float32 parameters and gradients only: anything
-    /// else is refused, naming the parameter, when the optimizer is built and at every step.
+    /// libtorch's queued work, on the legacy default stream). Contiguous float32 or bfloat16 parameters and gradients (one
+    /// type for all; bfloat16 on the CPU): anything else is refused, naming the parameter, when the optimizer is built and at
+    /// every step.
     /// Save and load its state with <see cref="SaveState"/> and <see cref="LoadState"/>, or with TorchSharp's
     /// <c>save_state_dict</c>/<c>load_state_dict</c>: either way each parameter's state is stored under its name with the
     /// groups' fingerprint, so a resumed run with renamed or reordered parameters fails, changing nothing, instead of
     /// loading one parameter's moments into another. The files are the same for both devices.
     /// </summary>
-    public sealed class FusedTorchSharpOptimizer : OptimizerHelper
+    public sealed partial class FusedTorchSharpOptimizer : OptimizerHelper
     {
         private readonly OptimizerEngine engine;
         private readonly DeviceType deviceType;
         private readonly int deviceIndex;
+        private readonly torch.ScalarType elementType; // float32 or bfloat16, the same for every parameter and gradient
         private readonly Parameter[] tensors;
         private readonly string[] names;
         private readonly long[] lengths;
@@ -40,7 +42,8 @@ namespace WdGen
             double weightDecay,
             FusedGroupOptions template,
             IReadOnlyDictionary<string, torch.Tensor>? decayMasks,
-            FusedEngineOptions? engineOptions)
+            FusedEngineOptions? engineOptions,
+            FusedSettings settings)
         {
             DecayGroupsOptimizers.Checked(groups, weightDecay);
             var engineGroups = new List<FusedGroupOptions>();
@@ -52,6 +55,7 @@ namespace WdGen
             {
                 var options = template.Clone();
                 options.WeightDecay = group.WeightDecayFor(weightDecay);
+                options.LearningRate = group.LearningRateFor(template.LearningRate); // lr × the group's [LearningRate]/ScaleLearningRate scale
                 foreach (var entry in group.Entries)
                 {
                     var mask = decayMasks is null ? null : DecayGroupsOptimizers.MaskOf(decayMasks, entry);
@@ -64,7 +68,7 @@ namespace WdGen
                 engineGroups.Add(options);
                 _parameter_groups.Add(new ParamGroup<GroupOptions>(
                     group.Parameters,
-                    new GroupOptions { LearningRate = template.LearningRate, InitialLearningRate = template.LearningRate }));
+                    new GroupOptions { LearningRate = options.LearningRate, InitialLearningRate = options.LearningRate }));
             }
 
             if (unusedMasks.Count > 0)
@@ -79,13 +83,19 @@ namespace WdGen
             lengths = specs.ConvertAll(s => s.Length).ToArray();
             gradients = new IntPtr[tensors.Length];
             (deviceType, deviceIndex) = CommonDevice();
+            elementType = tensors.Length == 0 ? torch.ScalarType.Float32 : tensors[0].dtype;
+            var storage = settings.StorageFor(elementType);
             for (var i = 0; i < tensors.Length; i++)
             {
                 Check(i, tensors[i].Handle, "parameter");
             }
 
             engine = new OptimizerEngine(
-                algorithm, engineGroups, specs, groups.Fingerprint, engineOptions, deviceType == DeviceType.CUDA ? () => CudaBackend.Create(deviceIndex) : null);
+                algorithm, engineGroups, specs, groups.Fingerprint,
+                (engineOptions ?? new FusedEngineOptions()).WithDefaultThreadCount(torch.get_num_threads()), // the engine's threads = libtorch's
+                deviceType == DeviceType.CUDA ? () => CudaBackend.Create(deviceIndex) : null,
+                settings.State,
+                storage);
 
             // TorchSharp's state dictionaries list one OptimizerState per parameter (positionally); each of ours saves and
             // checks its parameter's name, so TorchSharp's save_state_dict/load_state_dict are name-keyed too.
@@ -180,8 +190,14 @@ namespace WdGen
         /// <summary>Writes the optimizer state (moments, step counts) keyed by parameter name, atomically.</summary>
         public void SaveState(string path) => engine.SaveState(path);
 
-        /// <summary>Loads state saved by <see cref="SaveState"/>; fails, changing nothing, if names or the fingerprint differ.</summary>
-        public void LoadState(string path) => engine.LoadState(path);
+        /// <summary>
+        /// Loads state saved by <see cref="SaveState"/>; fails, changing nothing, if names or the fingerprint differ, or if
+        /// the file stores another <see cref="StateFormat"/> than this optimizer and <paramref name="convertFormat"/> is false.
+        /// </summary>
+        public void LoadState(string path, bool convertFormat = false) => engine.LoadState(path, convertFormat);
+
+        /// <summary>How the optimizer state is stored (tensors under 4,096 elements keep float32 under <see cref="StateFormat.Int8"/>).</summary>
+        public StateFormat StateFormat => engine.Format;
 
         /// <inheritdoc/>
         protected override void Dispose(bool disposing)
@@ -273,13 +289,18 @@ namespace WdGen
             var ordinal = device == DeviceType.CPU ? 0 : LibTorchSharp.DeviceIndex(tensor);
             var contiguous = LibTorchSharp.IsContiguous(tensor);
             var count = LibTorchSharp.ElementCount(tensor);
-            if (type == torch.ScalarType.Float32 && device == deviceType && ordinal == deviceIndex && contiguous && count == lengths[index])
+            if (type == elementType && type is torch.ScalarType.Float32 or torch.ScalarType.BFloat16
+                && device == deviceType && ordinal == deviceIndex && contiguous && count == lengths[index])
             {
                 return;
             }
 
             var problem =
-                type != torch.ScalarType.Float32 ? "is " + TensorFacts.Name(type) + "; the fused optimizers update float32 tensors. Keep the model in float32, or use groups.ToAdamW(…) (TorchSharp's own optimizer) for it"
+                type is not (torch.ScalarType.Float32 or torch.ScalarType.BFloat16)
+                    ? "is " + TensorFacts.Name(type) + "; the fused optimizers update float32 or bfloat16 tensors. Convert the model (model.to(torch.float32) or torch.bfloat16), or use groups.ToAdamW(…) (TorchSharp's own optimizer) for it"
+                : type != elementType
+                    ? "is " + TensorFacts.Name(type) + ", but '" + names[0] + "' is " + TensorFacts.Name(elementType) + " (the optimizer was created for " + TensorFacts.Name(elementType)
+                        + " tensors). Keep every parameter and gradient in one type, and create the optimizer after casting the model"
                 : device != deviceType || ordinal != deviceIndex ? "is on " + TensorFacts.Name(device, ordinal) + ", but the optimizer was created for parameters on " + TensorFacts.Name(deviceType, deviceIndex) + ". Create the optimizer after moving the model"
                 : !contiguous ? "is not contiguous (a strided view, e.g. a slice or a transpose); the fused step reads and writes tensors as one block of memory. "
                     + (what == "parameter" ? "Register a contiguous tensor as the parameter (.contiguous())" : "Assign a contiguous gradient (grad.contiguous())")

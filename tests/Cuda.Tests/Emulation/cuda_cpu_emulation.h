@@ -60,6 +60,21 @@ static inline float wdg_emu_fma(float a, float b, float c) { return std::fma(a, 
         return 0;                                                                                                    \
     }
 
+// Clipping's two norm kernels (sum of squares per lane, then per chunk).
+#define WDG_EMULATED_SUM_SQUARES(name)                                                                               \
+    extern "C" int name##_emulated(int grid, int block, const wdg_tensor* tensors, const wdg_block* blocks, int chunk_size, double* partials) \
+    {                                                                                                                \
+        WDG_EMULATE_LAUNCH(grid, block, name(tensors, blocks, chunk_size, partials));                                \
+        return 0;                                                                                                    \
+    }
+
+#define WDG_EMULATED_SUM_LANES(name)                                                                                 \
+    extern "C" int name##_emulated(int grid, int block, const double* partials, int count, int lanes, double* sums) \
+    {                                                                                                                \
+        WDG_EMULATE_LAUNCH(grid, block, name(partials, count, lanes, sums));                                         \
+        return 0;                                                                                                    \
+    }
+
 // kernel<<<grid, block>>>(args...) on the CPU.
 #define WDG_EMULATE_LAUNCH(grid, block, call)                                   \
     do                                                                          \

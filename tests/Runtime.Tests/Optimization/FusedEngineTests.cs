@@ -13,6 +13,7 @@ namespace WdGen.Runtime.Tests.Optimization
         [InlineData(FusedAlgorithm.AdamW)]
         [InlineData(FusedAlgorithm.Adam)]
         [InlineData(FusedAlgorithm.Sgd)]
+        [InlineData(FusedAlgorithm.Lion)]
         public void Results_are_bit_identical_for_any_thread_count_chunk_size_and_run(FusedAlgorithm algorithm)
         {
             var model = new FusedTestModel(algorithm);

@@ -18,6 +18,7 @@ namespace WdGen.Runtime.Tests.Optimization
         [InlineData(FusedAlgorithm.AdamW)]
         [InlineData(FusedAlgorithm.Adam)]
         [InlineData(FusedAlgorithm.Sgd)]
+        [InlineData(FusedAlgorithm.Lion)]
         public void Resuming_from_a_saved_state_equals_uninterrupted_training(FusedAlgorithm algorithm)
         {
             var model = new FusedTestModel(algorithm);
@@ -168,7 +169,7 @@ namespace WdGen.Runtime.Tests.Optimization
                             trained.ReadState(p, kinds[k], buffer);
                             fixed (float* b = buffer)
                             {
-                                writer.Floats(b, buffer.Length);
+                                writer.Bytes(new ReadOnlySpan<byte>(b, buffer.Length * sizeof(float)));
                             }
                         }
                     }

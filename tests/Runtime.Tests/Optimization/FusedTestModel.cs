@@ -37,8 +37,9 @@ namespace WdGen.Runtime.Tests.Optimization
 
         public float[][] Clone() => Initial.Select(a => (float[])a.Clone()).ToArray();
 
-        public OptimizerEngine Create(int? threads = null, int chunk = FusedEngineOptions.DefaultChunkElements, bool check = false, FusedParameterSpec[]? specs = null, string fingerprint = "fp") =>
-            new(Algorithm, Groups(), specs ?? Specs, fingerprint, new FusedEngineOptions { ThreadCount = threads, ChunkElements = chunk, CheckNonFinite = check });
+        public OptimizerEngine Create(
+            int? threads = null, int chunk = FusedEngineOptions.DefaultChunkElements, bool check = false, FusedParameterSpec[]? specs = null, string fingerprint = "fp", StateFormat state = StateFormat.Float32) =>
+            new(Algorithm, Groups(), specs ?? Specs, fingerprint, new FusedEngineOptions { ThreadCount = threads, ChunkElements = chunk, CheckNonFinite = check }, state: state);
 
         /// <summary>Runs steps [from, to) with a changing learning rate.</summary>
         public void Run(OptimizerEngine opt, float[][] values, int from, int to)

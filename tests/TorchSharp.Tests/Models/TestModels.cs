@@ -30,6 +30,20 @@ namespace WdGen.TorchSharp.Tests.Models
         public override Tensor forward(Tensor tokens) => lm_head.call(proj.call(body.call(wte.call(tokens))));
     }
 
+    /// <summary>A model with tensors large enough for block-wise int8 state (8,192 weights) next to small ones.</summary>
+    [DecayGroups]
+    public sealed partial class Wide : nn.Module<Tensor, Tensor>
+    {
+        private readonly Linear up = nn.Linear(64, 128);
+        private readonly LayerNorm norm = nn.LayerNorm(128);
+        private readonly Linear down = nn.Linear(128, 64);
+
+        public Wide()
+            : base(nameof(Wide)) => RegisterComponents();
+
+        public override Tensor forward(Tensor input) => down.call(norm.call(up.call(input)));
+    }
+
     /// <summary>A model whose one parameter is a strided view (every second column of a larger tensor).</summary>
     [DecayGroups]
     public sealed partial class Strided : nn.Module<Tensor, Tensor>

@@ -48,7 +48,6 @@ namespace WdGen.TorchSharp.Tests.Optimizers
 
         [Theory]
         [InlineData(ScalarType.Float64, "float64")]
-        [InlineData(ScalarType.BFloat16, "bfloat16")]
         [InlineData(ScalarType.Float16, "float16")]
         public void A_model_in_another_floating_type_is_refused_when_the_optimizer_is_built(ScalarType type, string name)
         {
@@ -58,7 +57,7 @@ namespace WdGen.TorchSharp.Tests.Optimizers
 
             var error = Assert.Throws<NotSupportedException>(() => groups.ToFusedAdamW(0.1, 0.1));
 
-            Assert.Matches($"The parameter of '[^']+' is {name}; the fused optimizers update float32 tensors", error.Message);
+            Assert.Matches($"The parameter of '[^']+' is {name}; the fused optimizers update float32 or bfloat16 tensors", error.Message);
         }
 
         [Theory]

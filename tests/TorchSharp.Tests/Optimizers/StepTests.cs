@@ -10,13 +10,24 @@ namespace WdGen.TorchSharp.Tests.Optimizers
     public sealed class StepTests
     {
         [Theory]
-        [InlineData("adamw")]
-        [InlineData("sgd")]
-        public void A_steady_fused_step_and_zero_grad_allocate_nothing_on_the_calling_thread(string algorithm)
+        [InlineData("adamw", StateFormat.Float32, false)]
+        [InlineData("sgd", StateFormat.Float32, false)]
+        [InlineData("adamw", StateFormat.BFloat16, false)]
+        [InlineData("adamw", StateFormat.Int8, false)]
+        [InlineData("sgd", StateFormat.Int8, false)]
+        [InlineData("adamw", StateFormat.Int8, true)]
+        public void A_steady_fused_step_and_zero_grad_allocate_nothing_on_the_calling_thread(string algorithm, StateFormat state, bool bfloat16)
         {
-            var model = new Net(tie: true);
+            var model = new Wide();
+            if (bfloat16)
+            {
+                model.to(torch.ScalarType.BFloat16);
+            }
+
             var groups = model.GetDecayGroups();
-            var optimizer = algorithm == "adamw" ? groups.ToFusedAdamW(0.01, 0.1, amsgrad: true) : (torch.optim.Optimizer)groups.ToFusedSgd(0.01, 0.1, momentum: 0.9);
+            var optimizer = algorithm == "adamw"
+                ? groups.ToFusedAdamW(0.01, 0.1, amsgrad: true, state: state)
+                : (torch.optim.Optimizer)groups.ToFusedSgd(0.01, 0.1, momentum: 0.9, state: state);
             foreach (var entry in groups.Entries)
             {
                 entry.Parameter.grad = torch.ones_like(entry.Parameter);

@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using WdGen.Optimization.Engine;
+using WdGen.Optimization.Formats;
 
 namespace WdGen.Optimization.Algorithms
 {
@@ -54,8 +55,8 @@ namespace WdGen.Optimization.Algorithms
         private static readonly StateSpec[] StateSpecs =
         {
             new("exp_avg", StateAllocation.Arena),
-            new("exp_avg_sq", StateAllocation.Arena),
-            new("max_exp_avg_sq", StateAllocation.OnDemand),
+            new("exp_avg_sq", StateAllocation.Arena, StateRange.NonNegative),
+            new("max_exp_avg_sq", StateAllocation.OnDemand, StateRange.NonNegative),
         };
 
         public static readonly Adam Instance = new();

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using WdGen.Optimization.Engine;
+using WdGen.Optimization.Formats;
 
 namespace WdGen.Optimization.Algorithms
 {
@@ -15,8 +16,11 @@ namespace WdGen.Optimization.Algorithms
         OnDemand,
     }
 
-    /// <summary>One per-parameter state buffer of an algorithm: its name (state files are keyed by it) and allocation.</summary>
-    internal sealed record StateSpec(string Name, StateAllocation Allocation);
+    /// <summary>
+    /// One per-parameter state buffer of an algorithm: its name (state files are keyed by it), allocation, and whether its
+    /// values can be negative (which picks its <see cref="StateFormat.Int8"/> code).
+    /// </summary>
+    internal sealed record StateSpec(string Name, StateAllocation Allocation, StateRange Range = StateRange.Signed);
 
     /// <summary>
     /// One update rule, as PyTorch keeps one per kernel file: its state buffers by name, the per-step coefficients it
@@ -27,7 +31,7 @@ namespace WdGen.Optimization.Algorithms
     internal abstract unsafe class OptimizerAlgorithm
     {
         /// <summary>Every algorithm the engine runs.</summary>
-        public static IReadOnlyList<OptimizerAlgorithm> All { get; } = new OptimizerAlgorithm[] { AdamW.Instance, Adam.Instance, Sgd.Instance };
+        public static IReadOnlyList<OptimizerAlgorithm> All { get; } = new OptimizerAlgorithm[] { AdamW.Instance, Adam.Instance, Sgd.Instance, Lion.Instance };
 
         public abstract FusedAlgorithm Kind { get; }
 

@@ -20,6 +20,9 @@ namespace WdGen.Optimization.Backends
         /// </summary>
         void Bind(OptimizerAlgorithm algorithm, FusedWorkList work, TensorSlot[] slots, byte[] coefficients);
 
+        /// <summary>Whether <see cref="Step"/> runs on state stored in <paramref name="format"/> and parameters stored as <paramref name="parameters"/>.</summary>
+        bool Supports(StateFormat format, ParameterStorage parameters);
+
         /// <summary>Zeroed memory on the backend's device, at least 64-byte aligned.</summary>
         nint Allocate(long bytes);
 
@@ -37,5 +40,14 @@ namespace WdGen.Optimization.Backends
 
         /// <summary>Applies the algorithm's update to every slot with a gradient.</summary>
         void Step();
+
+        /// <summary>
+        /// The sum of the squares of every gradient element (slots with a gradient), for gradient clipping inside the
+        /// step. Deterministic whatever the threads: each work-list chunk sums in double over
+        /// <see cref="Cpu.GradientNorm.Lanes"/> lanes (lane j: elements j, j + Lanes, … in order; a float's square is exact in
+        /// double), the lanes are added in lane order, and the chunks' sums in work-list order (parameter by parameter),
+        /// identically on every backend.
+        /// </summary>
+        double GradientSumOfSquares();
     }
 }

@@ -136,6 +136,11 @@ namespace WdGen.Optimization.Engine
         public ReadOnlySpan<FusedChunk> ChunksOfBatch(int batch) =>
             _chunks.AsSpan(_batchStart[batch], _batchStart[batch + 1] - _batchStart[batch]);
 
+        /// <summary>The index in <see cref="Chunks"/> of the first chunk of one batch.</summary>
+        /// <param name="batch">The batch index, in [0, <see cref="BatchCount"/>).</param>
+        /// <returns>The chunk index.</returns>
+        internal int FirstChunkOfBatch(int batch) => _batchStart[batch];
+
         /// <summary>The chunks of one parameter (empty for a zero-length parameter).</summary>
         /// <param name="parameter">The parameter index.</param>
         /// <returns>A slice of <see cref="Chunks"/>.</returns>

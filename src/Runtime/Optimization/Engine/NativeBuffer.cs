@@ -4,27 +4,27 @@ using System.Runtime.InteropServices;
 namespace WdGen.Optimization.Engine
 {
     /// <summary>
-    /// A zero-initialised, 64-byte aligned float array in host memory (state tensors may exceed 2^31 elements): where a
-    /// state file's buffers wait until the whole file has been read and checked.
+    /// Zero-initialised, 64-byte aligned host memory (state tensors may exceed 2^31 elements): where a state file's
+    /// buffers wait, in their stored format, until the whole file has been read and checked.
     /// </summary>
     internal sealed unsafe class NativeBuffer : IDisposable
     {
-        private float* _data;
+        private byte* _data;
 
-        public NativeBuffer(long length)
+        public NativeBuffer(long bytes)
         {
-            Length = length;
-            var bytes = (nuint)Math.Max(1, length) * sizeof(float);
-            _data = (float*)NativeMemory.AlignedAlloc(bytes, 64);
-            NativeMemory.Clear(_data, bytes);
-            GC.AddMemoryPressure((long)bytes);
+            Bytes = bytes;
+            var size = (nuint)Math.Max(1, bytes);
+            _data = (byte*)NativeMemory.AlignedAlloc(size, 64);
+            NativeMemory.Clear(_data, size);
+            GC.AddMemoryPressure((long)size);
         }
 
         ~NativeBuffer() => Free();
 
-        public long Length { get; }
+        public long Bytes { get; }
 
-        public float* Pointer => _data != null ? _data : throw new ObjectDisposedException(nameof(NativeBuffer));
+        public byte* Pointer => _data != null ? _data : throw new ObjectDisposedException(nameof(NativeBuffer));
 
         public void Dispose()
         {
@@ -38,7 +38,7 @@ namespace WdGen.Optimization.Engine
             {
                 NativeMemory.AlignedFree(_data);
                 _data = null;
-                GC.RemoveMemoryPressure(Math.Max(1, Length) * sizeof(float));
+                GC.RemoveMemoryPressure(Math.Max(1, Bytes));
             }
         }
     }

@@ -4,6 +4,7 @@ using System.IO;
 using WdGen.Optimization.Algorithms;
 using WdGen.Optimization.Backends;
 using WdGen.Optimization.Backends.Cpu;
+using WdGen.Optimization.Formats;
 
 namespace WdGen.Optimization.Engine
 {
@@ -30,6 +31,8 @@ namespace WdGen.Optimization.Engine
         private readonly byte[] _nonFinite;
         private readonly bool _checkNonFinite;
         private nint _maskArena;
+        private nint _masterArena;     // ParameterStorage.BFloat16Master: the float32 master copies, in the slots' Param
+        private bool[]? _masterReady;  // which master copies hold the parameter (created at its first update)
         private bool _disposed;
 
         /// <summary>
@@ -43,6 +46,8 @@ namespace WdGen.Optimization.Engine
         /// <param name="fingerprint">A description of the grouping the caller derived (stored in and checked against state files).</param>
         /// <param name="options">Threading (CPU), chunking and the non-finite gradient check.</param>
         /// <param name="backend">Makes the device's backend; null for the CPU with <see cref="FusedEngineOptions.ThreadCount"/> threads.</param>
+        /// <param name="state">How the state buffers are stored.</param>
+        /// <param name="parameterStorage">How the parameters and gradients are stored (bfloat16 ones in place or through a float32 master copy).</param>
         /// <exception cref="ArgumentException">A parameter is named twice, has a bad group, length or mask, or a group is invalid.</exception>
         public OptimizerEngine(
             FusedAlgorithm algorithm,
@@ -50,7 +55,9 @@ namespace WdGen.Optimization.Engine
             IReadOnlyList<FusedParameterSpec> parameters,
             string fingerprint,
             FusedEngineOptions? options = null,
-            Func<IEngineBackend>? backend = null)
+            Func<IEngineBackend>? backend = null,
+            StateFormat state = StateFormat.Float32,
+            ParameterStorage parameterStorage = ParameterStorage.Float32)
         {
             IEngineBackend? made = null;
             try
@@ -60,6 +67,9 @@ namespace WdGen.Optimization.Engine
                 ArgumentNullException.ThrowIfNull(fingerprint);
                 Algorithm = OptimizerAlgorithm.Of(algorithm);
                 options ??= new FusedEngineOptions();
+                StateCodec.Validate(state, options.ChunkElements);
+                Format = state;
+                Storage = Enum.IsDefined(parameterStorage) ? parameterStorage : throw new ArgumentOutOfRangeException(nameof(parameterStorage));
                 Fingerprint = fingerprint;
                 _groups = new FusedGroupOptions[groups.Count];
                 for (var g = 0; g < groups.Count; g++)
@@ -88,11 +98,24 @@ namespace WdGen.Optimization.Engine
                     groupOf[p] = parameters[p].GroupIndex;
                     masked[p] = parameters[p].DecayMask != null;
                     _slots[p].Numel = lengths[p];
+                    _slots[p].Format = (int)StateCodec.Effective(state, lengths[p]);
+                    _slots[p].Storage = (int)(parameterStorage switch
+                    {
+                        ParameterStorage.BFloat16Master => TensorStorage.Master | TensorStorage.BFloat16Gradient,
+                        ParameterStorage.BFloat16Stochastic => TensorStorage.BFloat16Parameter | TensorStorage.BFloat16Gradient,
+                        _ => TensorStorage.None,
+                    });
                 }
 
                 WorkList = new FusedWorkList(lengths, groupOf, masked, options.ChunkElements);
                 _checkNonFinite = options.CheckNonFinite;
                 made = backend?.Invoke() ?? new CpuBackend(options.ThreadCount ?? Environment.ProcessorCount);
+                if (!made.Supports(state, parameterStorage))
+                {
+                    throw new NotSupportedException(
+                        $"The {made.Name} engine updates float32 parameters with float32 optimizer state only; StateFormat.{state} and {parameterStorage} parameters are supported on the CPU. Use float32 parameters and StateFormat.Float32 here.");
+                }
+
                 Backend = made;
                 Backend.Bind(Algorithm, WorkList, _slots, _coefficients);
                 AllocateArenas(masked);
@@ -113,6 +136,12 @@ namespace WdGen.Optimization.Engine
         /// <summary>The update rule.</summary>
         public OptimizerAlgorithm Algorithm { get; }
 
+        /// <summary>How the parameters and gradients are stored.</summary>
+        public ParameterStorage Storage { get; }
+
+        /// <summary>How the state is stored (tensors under <see cref="Int8Blocks.MinimumElements"/> keep float32 under Int8).</summary>
+        public StateFormat Format { get; }
+
         /// <summary>Where the tensors live and the steps run.</summary>
         public IEngineBackend Backend { get; } = null!;
 
@@ -128,7 +157,7 @@ namespace WdGen.Optimization.Engine
         /// <summary>The device-independent chunk table the backends consume.</summary>
         public FusedWorkList WorkList { get; } = null!;
 
-        /// <summary>Bytes of optimizer state held on the device (every allocated state buffer).</summary>
+        /// <summary>Bytes of optimizer state held on the device: every allocated state buffer, and float32 master weights.</summary>
         public long StateBytes
         {
             get
@@ -138,8 +167,10 @@ namespace WdGen.Optimization.Engine
                 {
                     for (var k = 0; k < Algorithm.States.Count; k++)
                     {
-                        bytes += _slots[p].State(k) == null ? 0 : _specs[p].Length * sizeof(float);
+                        bytes += _slots[p].State(k) == null ? 0 : StateBytesOf(p);
                     }
+
+                    bytes += Storage == ParameterStorage.BFloat16Master ? _specs[p].Length * sizeof(float) : 0;
                 }
 
                 return bytes;
@@ -164,7 +195,15 @@ namespace WdGen.Optimization.Engine
                 throw new ArgumentOutOfRangeException(nameof(index), index, $"There are {_slots.Length} parameters.");
             }
 
-            _slots[index].Param = (float*)param;
+            if (Storage == ParameterStorage.BFloat16Master)
+            {
+                _slots[index].Model = (float*)param; // the engine's master copy stays the slot's Param
+            }
+            else
+            {
+                _slots[index].Param = (float*)param;
+            }
+
             _slots[index].Grad = (float*)grad;
         }
 
@@ -203,7 +242,7 @@ namespace WdGen.Optimization.Engine
             {
                 if (_slots[p].Grad != null)
                 {
-                    if (_slots[p].Param == null)
+                    if (_slots[p].Param == null || (Storage == ParameterStorage.BFloat16Master && _slots[p].Model == null))
                     {
                         throw new InvalidOperationException($"Parameter '{_specs[p].Name}' has a gradient but no parameter buffer; call SetBuffers first.");
                     }
@@ -231,6 +270,7 @@ namespace WdGen.Optimization.Engine
                 }
             }
 
+            BeginHooks(updated); // clipping's norm and scale, the moving average, the schedule's learning rates
             var size = Algorithm.CoefficientSize;
             for (var p = 0; p < _slots.Length; p++)
             {
@@ -245,17 +285,34 @@ namespace WdGen.Optimization.Engine
                 {
                     if (_slots[p].State(k) == null && Algorithm.Needs(k, group))
                     {
-                        _slots[p].SetState(k, (float*)Backend.Allocate(_specs[p].Length * sizeof(float)));
+                        _slots[p].SetState(k, (float*)Backend.Allocate(StateBytesOf(p)));
                         created |= 1 << k;
                     }
                 }
 
                 Algorithm.WriteCoefficients(_coefficients.AsSpan(p * size, size), group, ++_steps[p], _slots[p].Mask != null, created);
+                _slots[p].Seed = (int)BFloat16.Hash((uint)p, (uint)_steps[p]);
+                if (Storage == ParameterStorage.BFloat16Master && !_masterReady![p])
+                {
+                    _slots[p].Storage |= (int)TensorStorage.FirstMaster;
+                }
             }
 
+            EndSchedule();
             if (updated > 0)
             {
                 Backend.Step();
+            }
+
+            EndHooks(updated);
+
+            for (var p = 0; p < _slots.Length && Storage == ParameterStorage.BFloat16Master; p++)
+            {
+                if ((_slots[p].Storage & (int)TensorStorage.FirstMaster) != 0)
+                {
+                    _slots[p].Storage &= ~(int)TensorStorage.FirstMaster;
+                    _masterReady![p] = true;
+                }
             }
 
             return new FusedStepResult(updated, null);
@@ -271,6 +328,11 @@ namespace WdGen.Optimization.Engine
         public FusedStepResult Step(float[][] parameters, float[]?[] gradients)
         {
             ThrowIfDisposed();
+            if (Storage != ParameterStorage.Float32)
+            {
+                throw new InvalidOperationException($"Step(float[][], float[]?[]) takes float32 arrays; this engine updates {Storage} parameters: use SetBuffers and Step().");
+            }
+
             ArgumentNullException.ThrowIfNull(parameters);
             ArgumentNullException.ThrowIfNull(gradients);
             if (parameters.Length != _specs.Length || gradients.Length != _specs.Length)
@@ -329,13 +391,13 @@ namespace WdGen.Optimization.Engine
             return address;
         }
 
-        /// <summary>Zeroes <paramref name="elements"/> floats at <paramref name="address"/> on the backend's device.</summary>
+        /// <summary>Zeroes a gradient of <paramref name="elements"/> elements (float32, or bfloat16 under bfloat16 storage) at <paramref name="address"/> on the backend's device.</summary>
         public void ZeroBuffer(nint address, long elements)
         {
             ThrowIfDisposed();
             if (address != 0 && elements > 0)
             {
-                Backend.Zero(address, elements * sizeof(float));
+                Backend.Zero(address, elements * (Storage == ParameterStorage.Float32 ? sizeof(float) : sizeof(ushort)));
             }
         }
 
@@ -361,13 +423,28 @@ namespace WdGen.Optimization.Engine
                 return false;
             }
 
+            var format = SlotFormat(index);
             fixed (float* d = destination)
             {
-                Backend.Download(d, (nint)buffer, (long)destination.Length * sizeof(float));
+                if (format == StateFormat.Float32)
+                {
+                    Backend.Download(d, (nint)buffer, (long)destination.Length * sizeof(float));
+                    return true;
+                }
+
+                using var encoded = new NativeBuffer(StateBytesOf(index));
+                Backend.Download(encoded.Pointer, (nint)buffer, encoded.Bytes);
+                StateCodec.Convert(format, encoded.Pointer, StateFormat.Float32, (byte*)d, Algorithm.States[k].Range, destination.Length);
             }
 
             return true;
         }
+
+        /// <summary>The format parameter <paramref name="index"/>'s state is stored in.</summary>
+        public StateFormat SlotFormat(int index) => (StateFormat)_slots[index].Format;
+
+        /// <summary>Bytes of one state buffer of parameter <paramref name="index"/>.</summary>
+        private long StateBytesOf(int index) => StateCodec.Bytes(SlotFormat(index), _specs[index].Length);
 
         /// <summary>Frees the state and the backend.</summary>
         public void Dispose()
@@ -389,12 +466,16 @@ namespace WdGen.Optimization.Engine
         /// small tensors are consecutive in memory and the hardware prefetchers keep streaming across them).</summary>
         private void AllocateArenas(bool[] masked)
         {
+            // Byte offsets: state in each tensor's format, masks in float32.
             var offsets = new long[_specs.Length];
-            long total = 0;
+            var maskOffsets = new long[_specs.Length];
+            long total = 0, maskTotal = 0;
             for (var p = 0; p < _specs.Length; p++)
             {
                 offsets[p] = total;
-                total += (_specs[p].Length + 15) & ~15L;
+                total += (StateBytesOf(p) + 63) & ~63L;
+                maskOffsets[p] = maskTotal;
+                maskTotal += ((_specs[p].Length * sizeof(float)) + 63) & ~63L;
             }
 
             for (var k = 0; k < Algorithm.States.Count; k++)
@@ -404,10 +485,20 @@ namespace WdGen.Optimization.Engine
                     continue;
                 }
 
-                _arenas[k] = Backend.Allocate(total * sizeof(float));
+                _arenas[k] = Backend.Allocate(total);
                 for (var p = 0; p < _specs.Length; p++)
                 {
-                    _slots[p].SetState(k, (float*)(_arenas[k] + (offsets[p] * sizeof(float))));
+                    _slots[p].SetState(k, (float*)(_arenas[k] + offsets[p]));
+                }
+            }
+
+            if (Storage == ParameterStorage.BFloat16Master)
+            {
+                _masterArena = Backend.Allocate(maskTotal);
+                _masterReady = new bool[_specs.Length];
+                for (var p = 0; p < _specs.Length; p++)
+                {
+                    _slots[p].Param = (float*)(_masterArena + maskOffsets[p]);
                 }
             }
 
@@ -416,12 +507,12 @@ namespace WdGen.Optimization.Engine
                 return;
             }
 
-            _maskArena = Backend.Allocate(total * sizeof(float));
+            _maskArena = Backend.Allocate(maskTotal);
             for (var p = 0; p < _specs.Length; p++)
             {
                 if (_specs[p].DecayMask is { } mask)
                 {
-                    _slots[p].Mask = (float*)(_maskArena + (offsets[p] * sizeof(float)));
+                    _slots[p].Mask = (float*)(_maskArena + maskOffsets[p]);
                     fixed (float* m = mask)
                     {
                         Backend.Upload((nint)_slots[p].Mask, m, mask.LongLength * sizeof(float));
@@ -457,6 +548,8 @@ namespace WdGen.Optimization.Engine
 
             Backend.Free(_maskArena);
             _maskArena = 0;
+            Backend.Free(_masterArena);
+            _masterArena = 0;
             Array.Clear(_slots);
         }
 

@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text;
 using WdGen.Optimization.Algorithms;
+using WdGen.Optimization.Formats;
 
 namespace WdGen.Optimization.Engine
 {
@@ -45,9 +47,16 @@ namespace WdGen.Optimization.Engine
             var writer = new StateFile.Writer(stream);
             var count = parameters?.Count ?? _specs.Length;
             writer.Bytes(StateFile.Magic);
-            writer.Int32(StateFile.Version);
+            writer.Int32(WritesVersion3 ? StateFile.Version3 : StateFile.Version);
             writer.String(Algorithm.Name);
             writer.String(Fingerprint);
+            if (WritesVersion3)
+            {
+                writer.Int32(1); // engine entries
+                writer.String(StateFile.StepEntry);
+                writer.Int64(ScheduleStep);
+            }
+
             writer.Int32(count);
             for (var i = 0; i < count; i++)
             {
@@ -57,35 +66,36 @@ namespace WdGen.Optimization.Engine
                 writer.Int64(_specs[p].Length);
                 writer.Int64(_steps[p]);
                 writer.Int32(PresentStates(p));
-                for (var k = 0; k < Algorithm.States.Count; k++)
+                for (var k = 0; k < BufferCount; k++)
                 {
-                    if (_slots[p].State(k) != null)
+                    if (BufferAddress(p, k) != 0)
                     {
-                        writer.String(Algorithm.States[k].Name);
-                        writer.String(StateFile.Float32);
+                        writer.String(BufferName(k));
+                        writer.String(StateCodec.Name(BufferFormat(p, k)));
                     }
                 }
             }
 
-            var staging = new float[(int)Math.Min(StateFile.Piece, Math.Max(1, MaxLength()))];
+            var staging = new byte[(int)Math.Min(StateFile.Piece, Math.Max(1, MaxStateBytes()))];
             for (var i = 0; i < count; i++)
             {
                 var p = parameters?[i] ?? i;
-                for (var k = 0; k < Algorithm.States.Count; k++)
+                for (var k = 0; k < BufferCount; k++)
                 {
-                    var source = (nint)_slots[p].State(k);
+                    var source = BufferAddress(p, k);
                     if (source == 0)
                     {
                         continue;
                     }
 
-                    fixed (float* s = staging)
+                    var bytes = StateCodec.Bytes(BufferFormat(p, k), _specs[p].Length);
+                    fixed (byte* s = staging)
                     {
-                        for (long offset = 0; offset < _specs[p].Length; offset += staging.Length)
+                        for (long offset = 0; offset < bytes; offset += staging.Length)
                         {
-                            var n = Math.Min(staging.Length, _specs[p].Length - offset);
-                            Backend.Download(s, source + (nint)(offset * sizeof(float)), n * sizeof(float));
-                            writer.Floats(s, n);
+                            var n = Math.Min(staging.Length, bytes - offset);
+                            Backend.Download(s, source + (nint)offset, n);
+                            writer.Bytes(new ReadOnlySpan<byte>(s, (int)n));
                         }
                     }
                 }
@@ -98,10 +108,12 @@ namespace WdGen.Optimization.Engine
         /// Replaces the state with the one saved in <paramref name="path"/>. The file must carry the same algorithm, the
         /// same fingerprint and exactly the same parameter names, each with the same group and length (the order may
         /// differ: entries are matched by name). The live state is only replaced once the whole file has been read and its
-        /// checksum verified: a failed load changes nothing. Files of format version 1 (WdGen 0.1) load too.
+        /// checksum verified: a failed load changes nothing. Files of format version 1 (WdGen 0.1) load too. State stored in
+        /// another <see cref="StateFormat"/> than this optimizer's is refused unless <paramref name="convertFormat"/> is
+        /// true, which re-encodes it (through float32) into this optimizer's format.
         /// </summary>
         /// <exception cref="InvalidDataException">The file is truncated, corrupted, of an unknown version, or does not fit this optimizer (the message names the mismatching parameters).</exception>
-        public void LoadState(string path)
+        public void LoadState(string path, bool convertFormat = false)
         {
             ThrowIfDisposed();
             ArgumentNullException.ThrowIfNull(path);
@@ -112,7 +124,7 @@ namespace WdGen.Optimization.Engine
                 // file is reported as damaged, not as a changed fingerprint or an unknown parameter.
                 StateFile.VerifyChecksum(stream, "'" + path + "'");
                 stream.Position = 0;
-                staged = ReadState(stream, "'" + path + "'");
+                staged = ReadState(stream, "'" + path + "'", null, convertFormat);
                 if (stream.Position != stream.Length)
                 {
                     staged.Dispose();
@@ -128,7 +140,7 @@ namespace WdGen.Optimization.Engine
         /// into host memory, touching nothing live; <see cref="Commit"/> installs it. <paramref name="source"/> names the
         /// stream in messages.
         /// </summary>
-        public StagedState ReadState(Stream stream, string source, IReadOnlyList<int>? expected = null)
+        public StagedState ReadState(Stream stream, string source, IReadOnlyList<int>? expected = null, bool convertFormat = false)
         {
             ThrowIfDisposed();
             var reader = new StateFile.Reader(stream, source);
@@ -137,7 +149,7 @@ namespace WdGen.Optimization.Engine
             {
                 try
                 {
-                    ReadInto(reader, source, expected, staged);
+                    ReadInto(reader, source, expected, convertFormat, staged);
                 }
                 catch (EndOfStreamException e)
                 {
@@ -161,10 +173,21 @@ namespace WdGen.Optimization.Engine
             {
                 foreach (var (p, entry) in staged.Entries)
                 {
+                    var bytes = StateBytesOf(p);
+                    if (Storage == ParameterStorage.BFloat16Master)
+                    {
+                        // Master copies live in an arena; one the file lacks is made again from the model at the next step.
+                        if (entry.States[MasterBuffer] is { } master)
+                        {
+                            Backend.Upload((nint)_slots[p].Param, master.Pointer, master.Bytes);
+                        }
+
+                        _masterReady![p] = entry.States[MasterBuffer] is not null;
+                    }
+
                     for (var k = 0; k < Algorithm.States.Count; k++)
                     {
                         var live = (nint)_slots[p].State(k);
-                        var bytes = _specs[p].Length * sizeof(float);
                         if (entry.States[k] is { } buffer)
                         {
                             if (live == 0)
@@ -187,7 +210,28 @@ namespace WdGen.Optimization.Engine
                     }
 
                     _steps[p] = entry.Step;
+                    if (_emaReady is not null)
+                    {
+                        // A file without the parameter's average (saved without EMA): it starts again at the next step.
+                        _emaReady[p] = entry.States[EmaBuffer] is not null;
+                        if (entry.States[EmaBuffer] is { } average)
+                        {
+                            Backend.Upload((nint)_slots[p].Ema, average.Pointer, average.Bytes);
+                        }
+                    }
                 }
+
+                // The schedule's position; a file without one (version 1 or 2) resumes at its largest step count.
+                var position = staged.ScheduleStep;
+                if (position is null)
+                {
+                    foreach (var (p, _) in staged.Entries)
+                    {
+                        position = Math.Max(position ?? 0, _steps[p]);
+                    }
+                }
+
+                ScheduleStep = position ?? ScheduleStep;
             }
             finally
             {
@@ -195,7 +239,7 @@ namespace WdGen.Optimization.Engine
             }
         }
 
-        private void ReadInto(StateFile.Reader reader, string source, IReadOnlyList<int>? expected, StagedState staged)
+        private void ReadInto(StateFile.Reader reader, string source, IReadOnlyList<int>? expected, bool convertFormat, StagedState staged)
         {
             if (!reader.Bytes(StateFile.Magic.Length).AsSpan().SequenceEqual(StateFile.Magic))
             {
@@ -204,7 +248,7 @@ namespace WdGen.Optimization.Engine
 
             var version = reader.Int32();
             string algorithm;
-            if (version == StateFile.Version)
+            if (version == StateFile.Version || version == StateFile.Version3)
             {
                 algorithm = reader.String();
             }
@@ -215,7 +259,7 @@ namespace WdGen.Optimization.Engine
             else
             {
                 throw new InvalidDataException(
-                    $"{source} has state format version {version}; this WdGen reads versions 1 and {StateFile.Version}. It was written by a newer WdGen: load it with that version.");
+                    $"{source} has state format version {version}; this WdGen reads versions 1 to {StateFile.Version3}. It was written by a newer WdGen: load it with that version.");
             }
 
             if (algorithm != Algorithm.Name)
@@ -228,6 +272,27 @@ namespace WdGen.Optimization.Engine
             {
                 throw new InvalidDataException(
                     $"{source} was saved for parameter groups with fingerprint \"{savedFingerprint}\" but this optimizer's fingerprint is \"{Fingerprint}\"; the grouping changed since the state was saved.");
+            }
+
+            if (version == StateFile.Version3)
+            {
+                var entries = reader.Int32();
+                if (entries < 0 || entries > 1024)
+                {
+                    throw new InvalidDataException($"{source} declares {entries} engine entries.");
+                }
+
+                for (var e = 0; e < entries; e++)
+                {
+                    var key = reader.String();
+                    var value = reader.Int64();
+                    if (key == StateFile.StepEntry)
+                    {
+                        staged.ScheduleStep = value >= 0 ? value : throw new InvalidDataException($"{source} holds step counter {value}.");
+                    }
+
+                    // other keys: written by a newer WdGen for something this one does not keep; skipped
+                }
             }
 
             var count = reader.Int32();
@@ -243,17 +308,20 @@ namespace WdGen.Optimization.Engine
             }
 
             var order = new int[count];
-            var present = new List<int>[count];
+            var present = new List<(int State, StateFormat Format)>[count];
             var seen = new bool[_specs.Length];
             var unknown = new List<string>();
             var mismatched = new List<string>();
+            var reformatted = new List<string>();
             for (var i = 0; i < count; i++)
             {
                 var name = reader.String();
                 var group = reader.Int32();
                 var length = reader.Int64();
                 var step = reader.Int64();
-                present[i] = version == 1 ? StateFile.Version1States(reader.Int32(), Algorithm, source) : ReadStateList(reader, source, name);
+                present[i] = version == 1
+                    ? StateFile.Version1States(reader.Int32(), Algorithm, source).ConvertAll(k => (k, StateFormat.Float32))
+                    : ReadStateList(reader, source, name);
                 if (!_indexByName.TryGetValue(name, out var p) || !wanted[p] || seen[p])
                 {
                     unknown.Add(name);
@@ -263,10 +331,18 @@ namespace WdGen.Optimization.Engine
 
                 seen[p] = true;
                 order[i] = p;
-                staged.Add(p, step, Algorithm.States.Count);
+                staged.Add(p, step, EmaBuffer + 1); // every buffer a file may hold (one this optimizer does not keep is dropped at Commit)
                 if (group != _specs[p].GroupIndex || length != _specs[p].Length)
                 {
                     mismatched.Add($"'{name}' (saved: group {group}, {length} elements; now: group {_specs[p].GroupIndex}, {_specs[p].Length} elements)");
+                }
+
+                foreach (var (k, format) in present[i])
+                {
+                    if (format != BufferFormat(p, k) && (!convertFormat || k >= Algorithm.States.Count))
+                    {
+                        reformatted.Add($"'{name}'.{BufferName(k)} ({StateCodec.Name(format)}; this optimizer keeps it as {StateCodec.Name(BufferFormat(p, k))})");
+                    }
                 }
             }
 
@@ -277,6 +353,13 @@ namespace WdGen.Optimization.Engine
                 {
                     missing.Add($"'{_specs[p].Name}'");
                 }
+            }
+
+            if (unknown.Count == 0 && missing.Count == 0 && mismatched.Count == 0 && reformatted.Count > 0)
+            {
+                throw new InvalidDataException(
+                    $"{source} stores state in another format than this optimizer: {string.Join(", ", reformatted.Take(3))}{(reformatted.Count > 3 ? $" and {reformatted.Count - 3} more" : string.Empty)}. " +
+                    "Formats are never converted silently: load it with convertFormat: true to re-encode it, or build the optimizer with the file's state format.");
             }
 
             if (unknown.Count > 0 || missing.Count > 0 || mismatched.Count > 0)
@@ -303,23 +386,30 @@ namespace WdGen.Optimization.Engine
             for (var i = 0; i < count; i++)
             {
                 var p = order[i];
-                foreach (var k in present[i])
+                foreach (var (k, format) in present[i])
                 {
-                    var buffer = new NativeBuffer(_specs[p].Length);
+                    var buffer = new NativeBuffer(StateCodec.Bytes(format, _specs[p].Length));
                     staged.Set(p, k, buffer);
-                    reader.Floats(buffer.Pointer, buffer.Length);
+                    reader.Raw(buffer.Pointer, buffer.Bytes);
+                    if (k < Algorithm.States.Count && format != BufferFormat(p, k))
+                    {
+                        var converted = new NativeBuffer(StateBytesOf(p));
+                        staged.Set(p, k, converted);
+                        StateCodec.Convert(format, buffer.Pointer, SlotFormat(p), converted.Pointer, Algorithm.States[k].Range, _specs[p].Length);
+                        buffer.Dispose();
+                    }
                 }
             }
 
             reader.VerifyChecksum();
         }
 
-        /// <summary>A version-2 parameter's state list: names this algorithm knows, each float32, each once.</summary>
-        private List<int> ReadStateList(StateFile.Reader reader, string source, string parameter)
+        /// <summary>A version-2 parameter's state list: names this algorithm knows, each once, each in a known format.</summary>
+        private List<(int State, StateFormat Format)> ReadStateList(StateFile.Reader reader, string source, string parameter)
         {
-            var states = new List<int>();
+            var states = new List<(int State, StateFormat Format)>();
             var count = reader.Int32();
-            if (count < 0 || count > TensorSlot.MaxStates)
+            if (count < 0 || count > TensorSlot.MaxStates + 1)
             {
                 throw new InvalidDataException($"{source} declares {count} state buffers for '{parameter}'.");
             }
@@ -328,19 +418,21 @@ namespace WdGen.Optimization.Engine
             {
                 var name = reader.String();
                 var format = reader.String();
-                var k = Algorithm.StateIndex(name);
-                if (k < 0 || states.Contains(k))
+                var k = name == MasterName ? MasterBuffer : name == StateFile.EmaState ? EmaBuffer : Algorithm.StateIndex(name);
+                if (k == MasterBuffer && Storage != ParameterStorage.BFloat16Master)
+                {
+                    throw new InvalidDataException(
+                        $"{source} holds float32 master weights for '{parameter}' (saved from a bfloat16 model trained with masterWeights: true), but this optimizer keeps none ({Storage} parameters); loading it would lose them. Build the optimizer as the saved one was.");
+                }
+
+                if (k < 0 || states.Exists(s => s.State == k))
                 {
                     throw new InvalidDataException($"{source} holds state '{name}' for '{parameter}', which {Algorithm.Name} does not have (or has twice).");
                 }
 
-                if (format != StateFile.Float32)
-                {
-                    throw new InvalidDataException(
-                        $"{source} holds '{parameter}'.{name} as {format}; this optimizer keeps {StateFile.Float32} state. Convert the file explicitly; formats are never converted silently.");
-                }
-
-                states.Add(k);
+                var known = StateCodec.Named(format)
+                    ?? throw new InvalidDataException($"{source} holds '{parameter}'.{name} in format '{format}', which this WdGen does not know. It was written by a newer WdGen: load it with that version.");
+                states.Add((k, known));
             }
 
             return states;
@@ -349,20 +441,40 @@ namespace WdGen.Optimization.Engine
         private int PresentStates(int p)
         {
             var count = 0;
-            for (var k = 0; k < Algorithm.States.Count; k++)
+            for (var k = 0; k < BufferCount; k++)
             {
-                count += _slots[p].State(k) != null ? 1 : 0;
+                count += BufferAddress(p, k) != 0 ? 1 : 0;
             }
 
             return count;
         }
 
-        private long MaxLength()
+        // The buffers a state file holds per parameter: the algorithm's states, then, for bfloat16 parameters with master
+        // weights, the float32 master copy (once it exists), so a resumed run continues from the master, not from its rounding.
+        private const string MasterName = "master_weights";
+
+        private int MasterBuffer => Algorithm.States.Count;
+
+        // With a moving average of the weights (ema), its float32 buffer "ema" (once it exists) comes after them.
+        private int EmaBuffer => Algorithm.States.Count + 1;
+
+        private int BufferCount => _emaReady is not null ? EmaBuffer + 1 : Algorithm.States.Count + (Storage == ParameterStorage.BFloat16Master ? 1 : 0);
+
+        private string BufferName(int k) => k == EmaBuffer ? StateFile.EmaState : k == MasterBuffer ? MasterName : Algorithm.States[k].Name;
+
+        private StateFormat BufferFormat(int p, int k) => k >= MasterBuffer ? StateFormat.Float32 : SlotFormat(p);
+
+        private nint BufferAddress(int p, int k) =>
+            k == EmaBuffer ? (HasEma(p) ? (nint)_slots[p].Ema : 0)
+            : k == MasterBuffer ? (_masterReady?[p] == true ? (nint)_slots[p].Param : 0)
+            : (nint)_slots[p].State(k);
+
+        private long MaxStateBytes()
         {
             long max = 0;
-            foreach (var spec in _specs)
+            for (var p = 0; p < _specs.Length; p++)
             {
-                max = Math.Max(max, spec.Length);
+                max = Math.Max(max, StateBytesOf(p));
             }
 
             return max;
@@ -387,6 +499,9 @@ namespace WdGen.Optimization.Engine
 
             public StagedState(OptimizerEngine engine) => _engine = engine;
 
+            /// <summary>The optimizer's step counter a version-3 file holds (null: none).</summary>
+            public long? ScheduleStep { get; set; }
+
             public IEnumerable<(int Parameter, Entry Entry)> Entries
             {
                 get
@@ -410,6 +525,7 @@ namespace WdGen.Optimization.Engine
                     _entries.Add(p, entry);
                 }
 
+                ScheduleStep ??= other.ScheduleStep;
                 other._entries.Clear();
             }
 
@@ -431,17 +547,26 @@ namespace WdGen.Optimization.Engine
     }
 
     /// <summary>
-    /// The state file format, version 2, little-endian: magic "WDGFUSED"; int32 version; string algorithm (e.g.
+    /// The state file format, version 2 or 3, little-endian: magic "WDGFUSED"; int32 version; string algorithm (e.g.
     /// "adamw"); string fingerprint; int32 parameter count; per parameter: string name, int32 group, int64 length,
-    /// int64 step, int32 state count and per state its name (e.g. "exp_avg") and element format ("float32"); then every
-    /// listed state's elements, parameter by parameter, in the listed order; finally an 8-byte checksum of everything
+    /// int64 step, int32 state count and per state its name (e.g. "exp_avg") and format ("float32", "bfloat16" or
+    /// "int8-block256", see <see cref="StateCodec"/>); then every listed state's bytes in its format, parameter by
+    /// parameter, in the listed order; finally an 8-byte checksum of everything
     /// before it. Strings are an int32 byte count and UTF-8 bytes. Version 1 (WdGen 0.1) had an int32 algorithm code and
     /// a bit set of four fixed state kinds instead of names; it is still read.
+    /// Version 3 is version 2 with engine entries after the fingerprint: int32 entry count and per entry a string key and
+    /// an int64 value (<c>"step"</c>: the optimizer's step counter, the position of its learning-rate schedule; keys this
+    /// WdGen does not know are skipped); and a parameter's list may name the engine's moving average of the weights
+    /// <c>"ema"</c> (always "float32", after the other buffers). An engine with neither a schedule nor a moving average
+    /// writes version 2; versions 1, 2 and 3 are read. A file without "step" resumes the schedule at its largest step
+    /// count; a parameter without "ema" starts its average again at its next step.
     /// </summary>
     internal static unsafe class StateFile
     {
         public const int Version = 2;
-        public const string Float32 = "float32";
+        public const int Version3 = 3;
+        public const string StepEntry = "step";
+        public const string EmaState = "ema";
         public const long Piece = 1 << 20;
         public static readonly byte[] Magic = "WDGFUSED"u8.ToArray();
         private const int MaxString = 1 << 20;
@@ -621,18 +746,6 @@ namespace WdGen.Optimization.Engine
                 Bytes(bytes);
             }
 
-            public void Floats(float* data, long count)
-            {
-                var bytes = (byte*)data;
-                var total = count * sizeof(float);
-                for (long done = 0; done < total;)
-                {
-                    var n = (int)Math.Min(Piece, total - done);
-                    Bytes(new ReadOnlySpan<byte>(bytes + done, n));
-                    done += n;
-                }
-            }
-
             public void Finish()
             {
                 Flush();
@@ -696,10 +809,8 @@ namespace WdGen.Optimization.Engine
                 return Encoding.UTF8.GetString(Bytes(length));
             }
 
-            public void Floats(float* data, long count)
+            public void Raw(byte* bytes, long total)
             {
-                var bytes = (byte*)data;
-                var total = count * sizeof(float);
                 for (long done = 0; done < total;)
                 {
                     var n = (int)Math.Min(Piece, total - done);

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
@@ -9,13 +10,29 @@ namespace WdGen.Optimization.Backends.Cpu
     /// indices), wakes the workers and processes items on the calling thread too; every thread claims items one at a
     /// time until none are left. The caller waits for items that were <em>claimed</em> to finish, never for a
     /// worker that has not started — so a descheduled worker on an oversubscribed machine cannot stall a step (a
-    /// late worker finds nothing left and goes back to sleep). Workers spin briefly, then block on a monitor, so an
-    /// idle optimizer costs no CPU. Nothing is allocated per run (the item delegate is cached by the caller).
-    /// Which thread processes which item does not affect results: items are independent.
+    /// late worker finds nothing left and goes back to sleep). Nothing is allocated per run (the item delegate is
+    /// cached by the caller). Which thread processes which item does not affect results: items are independent.
+    /// <para>
+    /// The pool shares the machine with libtorch's own threads (OpenMP), which run the forward and backward passes
+    /// between two steps and spin for a while after each parallel region. So the pool is cooperative:
+    /// <list type="bullet">
+    /// <item>A run of one item (a small model's whole step: the work list packs small tensors into one batch) is
+    /// processed on the calling thread alone. No worker is woken, so none can claim the item and then lose its core to
+    /// a spinning OpenMP thread while the caller waits for it (a step of ~10 µs became milliseconds that way), and
+    /// none spins afterwards on a core the next forward pass needs.</item>
+    /// <item>After a run, workers spin only briefly (<see cref="WorkerSpin"/>, enough to catch a run that follows at
+    /// once, e.g. the non-finite check and then the update), then block on a monitor: an idle optimizer costs no CPU
+    /// and takes no core from libtorch between steps.</item>
+    /// </list>
+    /// </para>
     /// </summary>
     internal sealed class WorkerPool : IDisposable
     {
-        private const int SpinIterations = 4000;
+        /// <summary>How long a worker spins for the next run before it blocks.</summary>
+        internal static readonly TimeSpan WorkerSpin = TimeSpan.FromMicroseconds(50);
+
+        private const int CallerSpinIterations = 4000;
+        private static readonly long WorkerSpinTicks = Math.Max(1, (long)(WorkerSpin.TotalSeconds * Stopwatch.Frequency));
         private readonly Thread[] _threads;
         private readonly object _gate = new();
         private readonly Action<int>?[] _items = new Action<int>?[2]; // by batch parity, so a late reader of batch B
@@ -44,12 +61,21 @@ namespace WdGen.Optimization.Backends.Cpu
 
         public int ThreadCount { get; }
 
+        /// <summary>Runs published to the workers (runs of one item, processed on the caller alone, are not counted).</summary>
+        internal long SharedRuns => Volatile.Read(ref _batch);
+
         /// <summary>Runs <paramref name="item"/>(i) for every i in [0, count) on the pool and the caller; rethrows a failure.</summary>
         public void Run(int count, Action<int> item)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (count == 0)
             {
+                return;
+            }
+
+            if (count == 1 || _threads.Length == 0)
+            {
+                RunOnCaller(count, item);
                 return;
             }
 
@@ -60,7 +86,7 @@ namespace WdGen.Optimization.Backends.Cpu
             Volatile.Write(ref _finished, 0);
             Interlocked.Exchange(ref _ticket, (long)batch << 32);
             Interlocked.Exchange(ref _batch, batch); // full fence: pairs with the worker's increment of _sleepers
-            if (_threads.Length > 0 && Volatile.Read(ref _sleepers) > 0)
+            if (Volatile.Read(ref _sleepers) > 0)
             {
                 lock (_gate)
                 {
@@ -74,7 +100,7 @@ namespace WdGen.Optimization.Backends.Cpu
             var spins = 0;
             while (Volatile.Read(ref _finished) != count)
             {
-                if (spins++ < SpinIterations)
+                if (spins++ < CallerSpinIterations)
                 {
                     Thread.SpinWait(16);
                 }
@@ -85,6 +111,28 @@ namespace WdGen.Optimization.Backends.Cpu
             }
 
             if (_failure is { } failure)
+            {
+                throw new AggregateException("A fused optimizer worker failed.", failure);
+            }
+        }
+
+        /// <summary>Every item on the calling thread, in order; the first failure is rethrown after all items ran, as on the pool.</summary>
+        private static void RunOnCaller(int count, Action<int> item)
+        {
+            Exception? failure = null;
+            for (var i = 0; i < count; i++)
+            {
+                try
+                {
+                    item(i);
+                }
+                catch (Exception e)
+                {
+                    failure ??= e;
+                }
+            }
+
+            if (failure is not null)
             {
                 throw new AggregateException("A fused optimizer worker failed.", failure);
             }
@@ -134,8 +182,9 @@ namespace WdGen.Optimization.Backends.Cpu
             var seen = 0;
             while (true)
             {
-                var spins = 0;
-                while (Volatile.Read(ref _batch) == seen && !_disposed && spins++ < SpinIterations)
+                // A short spin (a run that follows at once), then block: between steps the cores belong to libtorch.
+                var deadline = Stopwatch.GetTimestamp() + WorkerSpinTicks;
+                while (Volatile.Read(ref _batch) == seen && !_disposed && Stopwatch.GetTimestamp() < deadline)
                 {
                     Thread.SpinWait(16);
                 }

@@ -40,6 +40,9 @@ namespace WdGen.Optimization.Backends.Cuda
         private ulong _entryTable;
         private ulong _blockTable;
         private ulong _foundTable;
+        private ulong _partials; // clipping: one double per lane of every chunk, allocated at the first clipped step
+        private ulong _chunkSums;
+        private double[] _sums = Array.Empty<double>();
 
         public CudaBackend(ICudaDevice device, bool ownsDevice)
         {
@@ -54,6 +57,9 @@ namespace WdGen.Optimization.Backends.Cuda
         public static string? UnavailableReason() => CudaDriverDevice.Unavailable();
 
         public string Name => _device.Name;
+
+        /// <summary>The CUDA kernels read and write float32 state and parameters only (the smaller formats are CPU-only so far).</summary>
+        public bool Supports(StateFormat format, ParameterStorage parameters) => format == StateFormat.Float32 && parameters == ParameterStorage.Float32;
 
         /// <summary>How many kernel launches the last step took (one per table of up to <see cref="TensorsPerLaunch"/> tensors).</summary>
         public int LastLaunchCount { get; private set; }
@@ -123,6 +129,38 @@ namespace WdGen.Optimization.Backends.Cuda
                     found[p] = 1;
                 }
             }
+        }
+
+        public double GradientSumOfSquares()
+        {
+            var (count, blockCount, _) = Collect(withCoefficients: false);
+            if (blockCount == 0)
+            {
+                return 0;
+            }
+
+            if (_partials == 0)
+            {
+                _partials = (ulong)Allocate((long)_blocks.Length * CudaLayout.ThreadsPerBlock * sizeof(double));
+                _chunkSums = (ulong)Allocate(Math.Max(1, _blocks.Length) * (long)sizeof(double));
+                _sums = new double[_blocks.Length];
+            }
+
+            Upload(count, blockCount);
+            _device.LaunchSumOfSquares(blockCount, CudaLayout.ThreadsPerBlock, _entryTable, _blockTable, _work.ChunkElements, _partials, _chunkSums);
+            fixed (double* s = _sums)
+            {
+                _device.Download(s, _chunkSums, blockCount * (long)sizeof(double));
+            }
+
+            // Blocks are the chunks of the tensors with a gradient in work-list order: the CPU backend's order of addition.
+            var sum = 0.0;
+            for (var b = 0; b < blockCount; b++)
+            {
+                sum += _sums[b];
+            }
+
+            return sum;
         }
 
         public void Step()

@@ -33,6 +33,13 @@ namespace WdGen.Optimization.Backends.Cuda
 
         void LaunchNonFinite(int blocks, int threads, ulong tensors, ulong blockTable, int chunkSize, ulong found);
 
+        /// <summary>
+        /// Clipping's norm: <c>wdgen_sum_squares</c> (one block per entry of <paramref name="blockTable"/>, each thread's
+        /// lane sum into <paramref name="partials"/>), then <c>wdgen_sum_lanes</c> (each chunk's lanes, in order, into
+        /// <paramref name="sums"/>[block]).
+        /// </summary>
+        void LaunchSumOfSquares(int blocks, int threads, ulong tensors, ulong blockTable, int chunkSize, ulong partials, ulong sums);
+
         /// <summary>Waits for all launched work (copies to the host already wait).</summary>
         void Synchronize();
     }
@@ -222,6 +229,22 @@ namespace WdGen.Optimization.Backends.Cuda
             var args = stackalloc void*[] { &t, &b, &chunk, &f };
             using var scope = Enter();
             _cu.Check(_cu.cuLaunchKernel(Function(CudaKernelSource.NonFiniteKernel), (uint)blocks, 1, 1, (uint)threads, 1, 1, 0, IntPtr.Zero, args, null), "cuLaunchKernel(" + CudaKernelSource.NonFiniteKernel + ")");
+        }
+
+        public void LaunchSumOfSquares(int blocks, int threads, ulong tensors, ulong blockTable, int chunkSize, ulong partials, ulong sums)
+        {
+            var t = tensors;
+            var b = blockTable;
+            var chunk = chunkSize;
+            var p = partials;
+            var count = blocks;
+            var lanes = threads;
+            var s = sums;
+            var first = stackalloc void*[] { &t, &b, &chunk, &p };
+            var second = stackalloc void*[] { &p, &count, &lanes, &s };
+            using var scope = Enter();
+            _cu.Check(_cu.cuLaunchKernel(Function(CudaKernelSource.SumSquaresKernel), (uint)blocks, 1, 1, (uint)threads, 1, 1, 0, IntPtr.Zero, first, null), "cuLaunchKernel(" + CudaKernelSource.SumSquaresKernel + ")");
+            _cu.Check(_cu.cuLaunchKernel(Function(CudaKernelSource.SumLanesKernel), (uint)((blocks + threads - 1) / threads), 1, 1, (uint)threads, 1, 1, 0, IntPtr.Zero, second, null), "cuLaunchKernel(" + CudaKernelSource.SumLanesKernel + ")");
         }
 
         /// <summary>A kernel of the module by entry point, looked up once (call with the context current).</summary>

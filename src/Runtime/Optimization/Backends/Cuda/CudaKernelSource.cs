@@ -24,6 +24,12 @@ namespace WdGen.Optimization.Backends.Cuda
         /// <summary>The non-finite gradient check's entry point.</summary>
         public const string NonFiniteKernel = "wdgen_nonfinite";
 
+        /// <summary>Clipping's per-lane sum of squares (see <c>multi_tensor.cuh</c>).</summary>
+        public const string SumSquaresKernel = "wdgen_sum_squares";
+
+        /// <summary>Clipping's per-chunk sum of the lanes.</summary>
+        public const string SumLanesKernel = "wdgen_sum_lanes";
+
         private static readonly Lazy<string> SourceText = new(Compose);
 
         /// <summary>The kernel source text: every algorithm's kernel in one module.</summary>

@@ -34,6 +34,7 @@ namespace WdGen.Optimization.Backends.Cuda
             text.AppendLine($"#define WDG_THREADS {ThreadsPerBlock}");
             Struct(text, typeof(TensorSlot), "wdg_tensor");
             Struct(text, typeof(BlockEntry), "wdg_block");
+            Flags(text, typeof(TensorHooks), "WDG_HOOKS");
             var declared = new HashSet<Type>();
             foreach (var algorithm in algorithms)
             {

@@ -56,6 +56,8 @@
 // The CPU emulation exports a host entry point per kernel; on a GPU there is nothing to add.
 #define WDG_EMULATED_STEP(name, rule)
 #define WDG_EMULATED_NONFINITE(name)
+#define WDG_EMULATED_SUM_SQUARES(name)
+#define WDG_EMULATED_SUM_LANES(name)
 #endif
 
 // A launch's coefficient table, passed by value (kernel parameters live in the constant bank): one row per distinct
@@ -110,6 +112,19 @@ __device__ __forceinline__ float* wdg_state(const wdg_tensor& t, int k, wdg_i64 
     return s == 0 ? 0 : s + start;
 }
 
+// The engine's generic hooks around every rule (TensorHooks; the same operations as the CPU backend's GradientNorm):
+// the gradient times the clipping scale before the update, and the weights' moving average after it.
+__device__ __forceinline__ float wdg_scaled(const wdg_tensor& t, float g)
+{
+    return (t.hooks & WDG_HOOKS_SCALE_GRADIENT) ? WDG_MUL(g, t.grad_scale) : g;
+}
+
+__device__ __forceinline__ float wdg_average(const wdg_tensor& t, float p, float ema)
+{
+    // ema.mul_(d).add_(p, alpha=1-d); at the tensor's first step, the parameter itself
+    return (t.hooks & WDG_HOOKS_EMA_INIT) ? p : WDG_FMA(p, t.ema_rest, WDG_MUL(ema, t.ema_decay));
+}
+
 // One block per (tensor, chunk) entry of `blocks`, multi_tensor_apply style: the chunk [chunk*chunk_size,
 // min(numel, (chunk+1)*chunk_size)) is processed ILP elements per thread per iteration, with 16-byte vector loads
 // when every buffer is aligned and the chunk's length is a multiple of ILP, and guarded scalar loads otherwise.
@@ -136,8 +151,9 @@ __device__ __forceinline__ void wdg_apply(
     float* p = t.param + start;
     const float* g = t.grad + start;
     const float* mask = t.mask == 0 ? 0 : t.mask + start;
+    float* ema = (t.hooks & WDG_HOOKS_EMA) ? t.ema + start : 0;
     float* s[WDG_STATES];
-    bool vector = n % WDG_ILP == 0 && wdg_aligned(p) && wdg_aligned(g) && (mask == 0 || wdg_aligned(mask));
+    bool vector = n % WDG_ILP == 0 && wdg_aligned(p) && wdg_aligned(g) && (mask == 0 || wdg_aligned(mask)) && (ema == 0 || wdg_aligned(ema));
 #pragma unroll
     for (int k = 0; k < WDG_STATES; k++)
     {
@@ -171,7 +187,7 @@ __device__ __forceinline__ void wdg_apply(
                     se[k] = wdg_get(rs[k], e);
                 }
 
-                Rule::update(c, *wdg_ref(rp, e), wdg_get(rg, e), se, wdg_get(rmask, e));
+                Rule::update(c, *wdg_ref(rp, e), wdg_scaled(t, wdg_get(rg, e)), se, wdg_get(rmask, e));
 #pragma unroll
                 for (int k = 0; k < WDG_STATES; k++)
                 {
@@ -189,6 +205,17 @@ __device__ __forceinline__ void wdg_apply(
             }
 
             wdg_store4(p, i, rp);
+            if (ema != 0)
+            {
+                wdg_float4 re = wdg_load4(ema, i, 0.0f);
+#pragma unroll
+                for (int e = 0; e < WDG_ILP; e++)
+                {
+                    *wdg_ref(re, e) = wdg_average(t, wdg_get(rp, e), wdg_get(re, e));
+                }
+
+                wdg_store4(ema, i, re);
+            }
         }
 
         return;
@@ -234,7 +261,7 @@ __device__ __forceinline__ void wdg_apply(
 #pragma unroll
         for (int e = 0; e < WDG_ILP; e++)
         {
-            Rule::update(c, rp[e], rg[e], rs[e], rmask[e]);
+            Rule::update(c, rp[e], wdg_scaled(t, rg[e]), rs[e], rmask[e]);
         }
 
 #pragma unroll
@@ -244,6 +271,11 @@ __device__ __forceinline__ void wdg_apply(
             if (i < n)
             {
                 p[i] = rp[e];
+                if (ema != 0)
+                {
+                    ema[i] = wdg_average(t, rp[e], ema[i]);
+                }
+
 #pragma unroll
                 for (int k = 0; k < WDG_STATES; k++)
                 {
@@ -297,3 +329,54 @@ extern "C" __global__ void WDG_LAUNCH_BOUNDS(WDG_THREADS) wdgen_nonfinite(
 }
 
 WDG_EMULATED_NONFINITE(wdgen_nonfinite)
+
+// Clipping inside the step, first pass: each thread sums the squares of its strided elements of one chunk in double
+// (lane j of a chunk: elements j, j + blockDim, ... in order; a float's square is exact in double, so contraction into
+// a double fma changes nothing) and writes its lane's sum. No atomics: the host's order of addition is fixed.
+extern "C" __global__ void WDG_LAUNCH_BOUNDS(WDG_THREADS) wdgen_sum_squares(
+    const wdg_tensor* __restrict__ tensors,
+    const wdg_block* __restrict__ blocks,
+    int chunk_size,
+    double* __restrict__ partials)
+{
+    const wdg_block b = blocks[WDG_BID_X()];
+    const wdg_tensor t = tensors[b.tensor];
+    const wdg_i64 start = (wdg_i64)b.chunk * chunk_size;
+    const wdg_i64 remaining = t.numel - start;
+    const int n = remaining < chunk_size ? (int)remaining : chunk_size;
+    const float* g = t.grad + start;
+    double sum = 0.0;
+    for (int i = WDG_TID_X(); i < n; i += WDG_BDIM_X())
+    {
+        const double d = (double)g[i];
+        sum = sum + d * d;
+    }
+
+    partials[(wdg_i64)WDG_BID_X() * WDG_BDIM_X() + WDG_TID_X()] = sum;
+}
+
+WDG_EMULATED_SUM_SQUARES(wdgen_sum_squares)
+
+// Second pass: one thread per chunk adds its lanes in lane order (the host then adds the chunks in work-list order).
+extern "C" __global__ void WDG_LAUNCH_BOUNDS(WDG_THREADS) wdgen_sum_lanes(
+    const double* __restrict__ partials,
+    int count,
+    int lanes,
+    double* __restrict__ sums)
+{
+    const int c = WDG_BID_X() * WDG_BDIM_X() + WDG_TID_X();
+    if (c >= count)
+    {
+        return;
+    }
+
+    double sum = 0.0;
+    for (int j = 0; j < lanes; j++)
+    {
+        sum = sum + partials[(wdg_i64)c * lanes + j];
+    }
+
+    sums[c] = sum;
+}
+
+WDG_EMULATED_SUM_LANES(wdgen_sum_lanes)

@@ -1,0 +1,142 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace WdGen.Optimization.Formats
+{
+    /// <summary>
+    /// bfloat16 (the top 16 bits of a float32) conversions. Encoding rounds to nearest, ties to even, overflows to ±Inf
+    /// and keeps NaN a (quiet) NaN; decoding is exact. The AVX2 path and the scalar tail compute the same bits.
+    /// </summary>
+    internal static unsafe class BFloat16
+    {
+        /// <summary>The bfloat16 nearest to <paramref name="value"/> (ties to even).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ushort Round(float value)
+        {
+            var bits = BitConverter.SingleToUInt32Bits(value);
+            return float.IsNaN(value)
+                ? (ushort)((bits >> 16) | 0x40)
+                : (ushort)((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Widen(ushort value) => BitConverter.UInt32BitsToSingle((uint)value << 16);
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Encode(float* source, ushort* destination, int count)
+        {
+            var i = 0;
+            if (Avx2.IsSupported)
+            {
+                var one = Vector256.Create(1u);
+                var half = Vector256.Create(0x7FFFu);
+                var quiet = Vector256.Create(0x40u);
+                for (; i <= count - 16; i += 16)
+                {
+                    var low = Rounded(Avx.LoadVector256(source + i), one, half, quiet);
+                    var high = Rounded(Avx.LoadVector256(source + i + 8), one, half, quiet);
+
+                    // packus works per 128-bit lane: [low0-3, high0-3 | low4-7, high4-7]; reorder the 64-bit quarters.
+                    var packed = Avx2.PackUnsignedSaturate(low.AsInt32(), high.AsInt32());
+                    Avx.Store(destination + i, Avx2.Permute4x64(packed.AsUInt64(), 0b11_01_10_00).AsUInt16());
+                }
+            }
+
+            for (; i < count; i++)
+            {
+                destination[i] = Round(source[i]);
+            }
+        }
+
+        /// <summary>
+        /// Stochastic rounding: rounds up with probability equal to the distance from the lower neighbour, so updates
+        /// far below a bfloat16's resolution still move the value on average. The random 16 bits of element
+        /// <c>first + i</c> are a hash of it and <paramref name="seed"/>, so results depend on neither threads nor chunks.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void EncodeStochastic(float* source, ushort* destination, int count, long first, int seed)
+        {
+            var i = 0;
+            if (Avx2.IsSupported)
+            {
+                var quiet = Vector256.Create(0x40u);
+                var lanes = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
+                var vSeed = Vector256.Create((uint)seed);
+                for (; i <= count - 16; i += 16)
+                {
+                    var index = Vector256.Create((uint)(first + i));
+                    var low = Stochastic(Avx.LoadVector256(source + i), Avx2.Add(index, lanes), vSeed, quiet);
+                    var high = Stochastic(Avx.LoadVector256(source + i + 8), Avx2.Add(Avx2.Add(index, lanes), Vector256.Create(8u)), vSeed, quiet);
+                    var packed = Avx2.PackUnsignedSaturate(low.AsInt32(), high.AsInt32());
+                    Avx.Store(destination + i, Avx2.Permute4x64(packed.AsUInt64(), 0b11_01_10_00).AsUInt16());
+                }
+            }
+
+            for (; i < count; i++)
+            {
+                var bits = BitConverter.SingleToUInt32Bits(source[i]);
+                destination[i] = float.IsNaN(source[i])
+                    ? (ushort)((bits >> 16) | 0x40)
+                    : (ushort)((bits + (Hash((uint)(first + i), (uint)seed) & 0xFFFFu)) >> 16);
+            }
+        }
+
+        /// <summary>A 32-bit integer hash (murmur3's finaliser) of an element index and a key.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static uint Hash(uint index, uint seed)
+        {
+            var h = (index ^ seed) * 0x9E3779B1u;
+            h ^= h >> 16;
+            h *= 0x85EBCA6Bu;
+            h ^= h >> 13;
+            h *= 0xC2B2AE35u;
+            return h ^ (h >> 16);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Decode(ushort* source, float* destination, int count)
+        {
+            var i = 0;
+            if (Avx2.IsSupported)
+            {
+                for (; i <= count - 8; i += 8)
+                {
+                    var widened = Avx2.ConvertToVector256Int32(source + i);
+                    Avx.Store(destination + i, Avx2.ShiftLeftLogical(widened, 16).AsSingle());
+                }
+            }
+
+            for (; i < count; i++)
+            {
+                destination[i] = Widen(source[i]);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<uint> Stochastic(Vector256<float> value, Vector256<uint> index, Vector256<uint> seed, Vector256<uint> quiet)
+        {
+            var h = Avx2.MultiplyLow(Avx2.Xor(index, seed), Vector256.Create(0x9E3779B1u));
+            h = Avx2.Xor(h, Avx2.ShiftRightLogical(h, 16));
+            h = Avx2.MultiplyLow(h, Vector256.Create(0x85EBCA6Bu));
+            h = Avx2.Xor(h, Avx2.ShiftRightLogical(h, 13));
+            h = Avx2.MultiplyLow(h, Vector256.Create(0xC2B2AE35u));
+            h = Avx2.Xor(h, Avx2.ShiftRightLogical(h, 16));
+            var bits = value.AsUInt32();
+            var rounded = Avx2.ShiftRightLogical(Avx2.Add(bits, Avx2.And(h, Vector256.Create(0xFFFFu))), 16);
+            var nan = Avx.CompareUnordered(value, value).AsUInt32();
+            return Avx2.BlendVariable(rounded, Avx2.Or(Avx2.ShiftRightLogical(bits, 16), quiet), nan);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<uint> Rounded(Vector256<float> value, Vector256<uint> one, Vector256<uint> half, Vector256<uint> quiet)
+        {
+            var bits = value.AsUInt32();
+            var upper = Avx2.ShiftRightLogical(bits, 16);
+            var rounded = Avx2.ShiftRightLogical(Avx2.Add(Avx2.Add(bits, half), Avx2.And(upper, one)), 16);
+            var nan = Avx.CompareUnordered(value, value).AsUInt32();
+            return Avx2.BlendVariable(rounded, Avx2.Or(upper, quiet), nan);
+        }
+    }
+}

@@ -1,0 +1,407 @@
+using System;
+using System.IO;
+using System.Linq;
+using WdGen.Optimization;
+using WdGen.Optimization.Algorithms;
+using WdGen.Optimization.Engine;
+using WdGen.Optimization.Formats;
+using Xunit;
+
+namespace WdGen.Runtime.Tests.Optimization
+{
+    /// <summary>
+    /// bfloat16 and block-wise int8 optimizer state: the codecs' rounding and error bounds, and the engine's staged update,
+    /// which must equal the float32 update run on the decoded state, bit for bit, with only the stored state rounded.
+    /// </summary>
+    public sealed unsafe class StateFormatTests
+    {
+        public static TheoryData<FusedAlgorithm, StateFormat> Cases()
+        {
+            var data = new TheoryData<FusedAlgorithm, StateFormat>();
+            foreach (var algorithm in OptimizerAlgorithm.All.Select(a => a.Kind))
+            {
+                data.Add(algorithm, StateFormat.BFloat16);
+                data.Add(algorithm, StateFormat.Int8);
+            }
+
+            return data;
+        }
+
+        [Fact]
+        public void BFloat16_rounds_to_nearest_even_in_the_vector_path_and_the_tail()
+        {
+            var rng = new Random(3);
+            var values = new float[1003];
+            for (var i = 0; i < values.Length; i++)
+            {
+                var bits = (uint)rng.Next() ^ ((uint)rng.Next() << 16);
+                values[i] = (i % 5) switch
+                {
+                    0 => BitConverter.UInt32BitsToSingle((bits & 0xFFFF0000u) | 0x8000u), // exact ties
+                    1 => BitConverter.UInt32BitsToSingle(bits),                          // anything, NaN and Inf included
+                    _ => (float)(rng.NextDouble() - 0.5) * MathF.Pow(10, rng.Next(-40, 38)),
+                };
+            }
+
+            values[0] = float.MaxValue;
+            values[1] = float.PositiveInfinity;
+            values[2] = float.NaN;
+            values[3] = -1e-45f;
+            var encoded = new ushort[values.Length];
+            var decoded = new float[values.Length];
+            fixed (float* v = values)
+            fixed (ushort* e = encoded)
+            fixed (float* d = decoded)
+            {
+                BFloat16.Encode(v, e, values.Length);
+                BFloat16.Decode(e, d, values.Length);
+            }
+
+            for (var i = 0; i < values.Length; i++)
+            {
+                Assert.Equal(Nearest(values[i]), encoded[i]);
+                Assert.Equal(BitConverter.UInt32BitsToSingle((uint)encoded[i] << 16), decoded[i]);
+            }
+        }
+
+        [Fact]
+        public void Int8_blocks_stay_within_their_error_bounds_and_split_work_does_not_change_a_byte()
+        {
+            var rng = new Random(11);
+            const int n = 4 * Int8Blocks.BlockSize + 77;
+            foreach (var range in new[] { StateRange.Signed, StateRange.NonNegative })
+            {
+                var values = new float[n];
+                for (var i = 0; i < n; i++)
+                {
+                    var magnitude = (float)Math.Pow(10, -8 * rng.NextDouble()); // eight decades within each block
+                    values[i] = range == StateRange.Signed ? (rng.Next(2) == 0 ? -magnitude : magnitude) : magnitude * magnitude;
+                }
+
+                values[5] = range == StateRange.Signed ? -3f : 9f;  // an outlier stays in its block
+                values[300] = 0;
+                var buffer = new byte[Int8Blocks.Bytes(n)];
+                var decoded = new float[n];
+                fixed (float* v = values)
+                fixed (byte* b = buffer)
+                fixed (float* d = decoded)
+                {
+                    Int8Blocks.Encode(range, v, b, n, 0, n);
+                    Int8Blocks.Decode(range, b, n, 0, d, n);
+                    for (var block = 0; block * Int8Blocks.BlockSize < n; block++)
+                    {
+                        var start = block * Int8Blocks.BlockSize;
+                        var length = Math.Min(Int8Blocks.BlockSize, n - start);
+                        var scale = *Int8Blocks.Scales(b, n, start);
+                        for (var i = start; i < start + length; i++)
+                        {
+                            // Codes are q = round(L·√(a/s)) of a = |x| (signed, L = 127) or a = √v (L = 255): half a code
+                            // step in √(a/s) bounds the error of a = s·r² by s·(r/L + 1/(4L²)), r = √(a/s).
+                            var levels = range == StateRange.Signed ? 127.0 : 255.0;
+                            var a = range == StateRange.Signed ? Math.Abs((double)values[i]) : Math.Sqrt(values[i]);
+                            var decodedA = range == StateRange.Signed ? Math.Abs((double)decoded[i]) : Math.Sqrt(decoded[i]);
+                            var r = Math.Sqrt(a / scale);
+                            var bound = (scale * ((r / levels) + (1 / (4 * levels * levels))) * 1.0001) + 1e-30;
+                            Assert.True(Math.Abs(decodedA - a) <= bound, $"{range} element {i}: {values[i]} decoded as {decoded[i]} (bound on the magnitude {bound})");
+                            Assert.True(range == StateRange.NonNegative || values[i] == 0 || decoded[i] == 0 || Math.Sign(decoded[i]) == Math.Sign(values[i]));
+                        }
+                    }
+
+                    // The block holding the outlier is exact there and keeps it to itself.
+                    Assert.Equal(values[5], decoded[5]);
+                    Assert.True(*Int8Blocks.Scales(b, n, Int8Blocks.BlockSize) < 1.1f);
+
+                    // Encoding block by block from other starting points and lengths gives the same bytes.
+                    var split = new byte[buffer.Length];
+                    fixed (byte* s = split)
+                    {
+                        Int8Blocks.Encode(range, v, s, n, 0, Int8Blocks.BlockSize);
+                        Int8Blocks.Encode(range, v + Int8Blocks.BlockSize, s, n, Int8Blocks.BlockSize, n - Int8Blocks.BlockSize);
+                    }
+
+                    Assert.Equal(buffer, split);
+                }
+            }
+        }
+
+        [Fact]
+        public void Int8_keeps_non_finite_blocks_non_finite()
+        {
+            var values = Enumerable.Range(0, Int8Blocks.BlockSize).Select(i => i * 0.01f).ToArray();
+            values[17] = float.NaN;
+            var buffer = new byte[Int8Blocks.Bytes(values.Length)];
+            var decoded = new float[values.Length];
+            fixed (float* v = values)
+            fixed (byte* b = buffer)
+            fixed (float* d = decoded)
+            {
+                Int8Blocks.Encode(StateRange.Signed, v, b, values.Length, 0, values.Length);
+                Int8Blocks.Decode(StateRange.Signed, b, values.Length, 0, d, values.Length);
+            }
+
+            Assert.All(decoded, x => Assert.True(float.IsNaN(x)));
+        }
+
+        [Theory]
+        [MemberData(nameof(Cases))]
+        public void A_step_on_small_state_is_the_float32_step_on_the_decoded_state(FusedAlgorithm algorithm, StateFormat format)
+        {
+            // Step by step from a common point: the float32 engine gets the small engine's state (decoded exactly through
+            // an explicit format conversion), both step, and the parameters must agree bit for bit, the stored state being
+            // the float32 state rounded into the format.
+            var model = new FusedTestModel(algorithm);
+            using var small = model.Create(threads: 2, chunk: 1024, state: format);
+            using var reference = model.Create(threads: 1);
+            var values = model.Clone();
+            for (var step = 0; step < 8; step++)
+            {
+                using (var stream = new MemoryStream())
+                {
+                    small.SaveState(stream);
+                    stream.Position = 0;
+                    reference.Commit(reference.ReadState(stream, "the small engine's state", null, convertFormat: true));
+                }
+
+                var expected = values.Select(a => (float[])a.Clone()).ToArray();
+                reference.Step(expected, model.Gradients[step]);
+                small.Step(values, model.Gradients[step]);
+                for (var p = 0; p < values.Length; p++)
+                {
+                    Assert.True(expected[p].AsSpan().SequenceEqual(values[p]), $"step {step}, {model.Specs[p].Name}: parameters differ");
+                    foreach (var spec in small.Algorithm.States)
+                    {
+                        var stored = FusedTestModel.State(small, p, spec.Name);
+                        var rounded = RoundTrip(FusedTestModel.State(reference, p, spec.Name), small.SlotFormat(p), spec.Range);
+                        Assert.True(rounded.AsSpan().SequenceEqual(stored), $"step {step}, {model.Specs[p].Name}.{spec.Name}: stored state is not the float32 state rounded");
+                    }
+                }
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(Cases))]
+        public void Small_state_results_do_not_depend_on_threads_or_chunks(FusedAlgorithm algorithm, StateFormat format)
+        {
+            var model = new FusedTestModel(algorithm);
+            int[]? first = null;
+            foreach (var (threads, chunk) in new[] { (1, 65536), (2, 256), (3, 4096) })
+            {
+                using var opt = model.Create(threads, chunk, state: format);
+                var values = model.Clone();
+                model.Run(opt, values, 0, 6);
+                var snapshot = FusedTestModel.Snapshot(opt, values);
+                first ??= snapshot;
+                Assert.True(first.SequenceEqual(snapshot), $"threads={threads} chunk={chunk} differs");
+            }
+        }
+
+        [Fact]
+        public void State_bytes_shrink_and_small_tensors_keep_float32()
+        {
+            var specs = new[] { new FusedParameterSpec("big", 0, 1 << 20), new FusedParameterSpec("bias", 0, 1000) };
+            long Bytes(StateFormat format)
+            {
+                using var opt = new OptimizerEngine(FusedAlgorithm.AdamW, new[] { new FusedGroupOptions() }, specs, "fp", state: format);
+                Assert.Equal(format, opt.SlotFormat(0));
+                Assert.Equal(format == StateFormat.Int8 ? StateFormat.Float32 : format, opt.SlotFormat(1));
+                return opt.StateBytes;
+            }
+
+            var float32 = Bytes(StateFormat.Float32);
+            Assert.Equal(2 * ((1 << 20) + 1000) * 4L, float32);
+            Assert.Equal(2 * ((1 << 20) + 1000) * 2L, Bytes(StateFormat.BFloat16));
+            var int8 = Bytes(StateFormat.Int8);
+            Assert.Equal(2 * (Int8Blocks.Bytes(1 << 20) + 4000L), int8);
+            Assert.True(int8 <= 0.3 * float32, $"int8 state is {int8} bytes against {float32}");
+        }
+
+        [Fact]
+        public void Int8_needs_chunks_on_block_boundaries()
+        {
+            var e = Assert.Throws<ArgumentException>(() => new FusedTestModel(FusedAlgorithm.AdamW).Create(chunk: 1000, state: StateFormat.Int8));
+            Assert.Contains("ChunkElements", e.Message);
+            Assert.Contains("256", e.Message);
+        }
+
+        [Theory]
+        [InlineData(StateFormat.BFloat16, StateFormat.Float32)]
+        [InlineData(StateFormat.Int8, StateFormat.Float32)]
+        [InlineData(StateFormat.Float32, StateFormat.Int8)]
+        [InlineData(StateFormat.Int8, StateFormat.BFloat16)]
+        public void A_file_of_another_format_loads_only_with_an_explicit_conversion(StateFormat saved, StateFormat loaded)
+        {
+            var model = new FusedTestModel(FusedAlgorithm.AdamW);
+            var path = Path.Combine(Path.GetTempPath(), $"wdgen-format-{Guid.NewGuid():N}.state");
+            try
+            {
+                using var source = model.Create(state: saved);
+                var values = model.Clone();
+                model.Run(source, values, 0, 3);
+                source.SaveState(path);
+
+                using var target = model.Create(state: loaded);
+                var before = FusedTestModel.Snapshot(target, values);
+                var e = Assert.Throws<InvalidDataException>(() => target.LoadState(path));
+                Assert.Contains("convertFormat", e.Message);
+                Assert.Contains("another format than this optimizer: 'p", e.Message);
+                Assert.True(before.SequenceEqual(FusedTestModel.Snapshot(target, values)), "a refused load changed the state");
+
+                target.LoadState(path, convertFormat: true);
+                for (var p = 0; p < model.Specs.Length; p++)
+                {
+                    Assert.Equal(source.StepCount(p), target.StepCount(p));
+                    foreach (var spec in source.Algorithm.States)
+                    {
+                        var expected = RoundTrip(FusedTestModel.State(source, p, spec.Name), target.SlotFormat(p), spec.Range);
+                        Assert.Equal(expected, FusedTestModel.State(target, p, spec.Name));
+                    }
+                }
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        }
+
+        [Theory]
+        [InlineData(StateFormat.BFloat16)]
+        [InlineData(StateFormat.Int8)]
+        public void A_resumed_run_equals_the_uninterrupted_one(StateFormat format)
+        {
+            var model = new FusedTestModel(FusedAlgorithm.AdamW);
+            var path = Path.Combine(Path.GetTempPath(), $"wdgen-resume-{Guid.NewGuid():N}.state");
+            try
+            {
+                using var straight = model.Create(state: format);
+                var expected = model.Clone();
+                model.Run(straight, expected, 0, 8);
+
+                using var first = model.Create(state: format);
+                var values = model.Clone();
+                model.Run(first, values, 0, 4);
+                first.SaveState(path);
+                using var resumed = model.Create(threads: 1, state: format);
+                resumed.LoadState(path);
+                model.Run(resumed, values, 4, 8);
+                Assert.True(FusedTestModel.Snapshot(straight, expected).SequenceEqual(FusedTestModel.Snapshot(resumed, values)));
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        }
+
+        [Theory]
+        [InlineData("BFloat16Master", StateFormat.Float32)]
+        [InlineData("BFloat16Master", StateFormat.Int8)]
+        [InlineData("BFloat16Stochastic", StateFormat.BFloat16)]
+        public void Bfloat16_parameter_results_do_not_depend_on_threads_or_chunks(string storageName, StateFormat format)
+        {
+            var storage = Enum.Parse<ParameterStorage>(storageName);
+            var model = new FusedTestModel(FusedAlgorithm.AdamW);
+            ushort[][] Run(int threads, int chunk)
+            {
+                using var opt = new OptimizerEngine(
+                    FusedAlgorithm.AdamW, FusedTestModel.Groups(), model.Specs, "fp", new FusedEngineOptions { ThreadCount = threads, ChunkElements = chunk }, null, format, storage);
+                var values = model.Initial.Select(a => a.Select(BFloat16.Round).ToArray()).ToArray();
+                for (var step = 0; step < 5; step++)
+                {
+                    var grads = model.Gradients[step].Select(g => g?.Select(BFloat16.Round).ToArray()).ToArray();
+                    var handles = values.Concat(grads).Select(a => a == null ? default : System.Runtime.InteropServices.GCHandle.Alloc(a, System.Runtime.InteropServices.GCHandleType.Pinned)).ToArray();
+                    try
+                    {
+                        for (var p = 0; p < values.Length; p++)
+                        {
+                            opt.SetBuffers(p, handles[p].AddrOfPinnedObject(), grads[p] == null ? 0 : handles[values.Length + p].AddrOfPinnedObject());
+                        }
+
+                        Assert.True(opt.Step().Applied);
+                    }
+                    finally
+                    {
+                        foreach (var handle in handles.Where(h => h.IsAllocated))
+                        {
+                            handle.Free();
+                        }
+                    }
+                }
+
+                return values;
+            }
+
+            var reference = Run(1, 65536);
+            foreach (var (threads, chunk) in new[] { (2, 256), (3, 1024) })
+            {
+                var other = Run(threads, chunk);
+                for (var p = 0; p < reference.Length; p++)
+                {
+                    Assert.True(reference[p].SequenceEqual(other[p]), $"threads={threads} chunk={chunk}: {model.Specs[p].Name} differs");
+                }
+            }
+
+            Assert.Contains(reference, a => a.Length > 0 && !a.SequenceEqual(model.Initial[Array.IndexOf(reference, a)].Select(BFloat16.Round)));
+        }
+
+        [Fact]
+        public void A_non_finite_bfloat16_gradient_is_found()
+        {
+            var specs = new[] { new FusedParameterSpec("w", 0, 100) };
+            using var opt = new OptimizerEngine(
+                FusedAlgorithm.AdamW, new[] { new FusedGroupOptions() }, specs, "fp", new FusedEngineOptions { CheckNonFinite = true }, null, StateFormat.Float32, ParameterStorage.BFloat16Master);
+            var values = new ushort[100];
+            var grads = Enumerable.Repeat(BFloat16.Round(0.5f), 100).ToArray();
+            grads[77] = BFloat16.Round(float.PositiveInfinity);
+            fixed (ushort* v = values)
+            fixed (ushort* g = grads)
+            {
+                opt.SetBuffers(0, (nint)v, (nint)g);
+                var result = opt.Step();
+                Assert.False(result.Applied);
+                Assert.Equal(new[] { "w" }, result.NonFiniteParameters);
+            }
+        }
+
+        /// <summary>The nearest bfloat16 by exhaustive comparison of the two neighbours (ties: even), NaN as quiet NaN.</summary>
+        private static ushort Nearest(float x)
+        {
+            var bits = BitConverter.SingleToUInt32Bits(x);
+            if (float.IsNaN(x))
+            {
+                return (ushort)((bits >> 16) | 0x40);
+            }
+
+            var down = (ushort)(bits >> 16);
+            var up = (ushort)(down + 1);
+            if ((bits & 0xFFFF) == 0)
+            {
+                return down;
+            }
+
+            var dDown = Math.Abs((double)x - BitConverter.UInt32BitsToSingle((uint)down << 16));
+            var upValue = (double)BitConverter.UInt32BitsToSingle((uint)up << 16);
+            if (double.IsInfinity(upValue))
+            {
+                // Past the largest finite bfloat16: round to Inf from the halfway point up, as IEEE overflow does.
+                return (bits & 0xFFFF) >= 0x8000 ? up : down;
+            }
+
+            var dUp = Math.Abs((double)x - upValue);
+            return dDown < dUp ? down : dUp < dDown ? up : (down & 1) == 0 ? down : up;
+        }
+
+        private static float[] RoundTrip(float[] values, StateFormat format, StateRange range)
+        {
+            var encoded = new byte[Math.Max(1, StateCodec.Bytes(format, values.Length))];
+            var decoded = new float[values.Length];
+            fixed (float* v = values)
+            fixed (byte* e = encoded)
+            fixed (float* d = decoded)
+            {
+                StateCodec.Convert(StateFormat.Float32, (byte*)v, format, e, range, values.Length);
+                StateCodec.Convert(format, e, StateFormat.Float32, (byte*)d, range, values.Length);
+            }
+
+            return decoded;
+        }
+    }
+}

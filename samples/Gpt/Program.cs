@@ -16,7 +16,13 @@ using static TorchSharp.torch;
 //   dotnet run --project samples/Gpt -c Release -- --resume     load the checkpoint (weights + optimizer state), go on
 //
 // Options: --steps N, --batch N, --lr X, --weight-decay X, --checkpoint DIR, --save-every N, --resume, --seed N,
-//          --state float32|bfloat16|int8 (how the optimizer stores its moments).
+//          --state float32|bfloat16|int8 (how the optimizer stores its moments),
+//          --schedule-steps N (the warmup-cosine schedule's length, default 400, whatever --steps says: a run split
+//          into two with --resume follows the same schedule as one run).
+//
+// The optimizer clips the gradients inside its step (maxGradNorm: 1.0, each tensor once: the tied head counts once),
+// follows a warmup-cosine learning-rate schedule whose position is in the checkpoint, and keeps an exponential moving
+// average of the weights (ema: 0.99), evaluated by swapping it in and out.
 
 var options = GptOptions.Parse(args);
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -43,14 +49,22 @@ int Train()
     Console.WriteLine(groups);
     Console.WriteLine();
 
-    using var optimizer = groups.ToFusedAdamW(lr: options.LearningRate, weightDecay: options.WeightDecay, beta2: 0.99, state: options.State);
-    Console.WriteLine($"Optimizer: fused AdamW on {optimizer.Device}, {options.State} state, {optimizer.StateBytes:N0} bytes of state.");
+    using var optimizer = groups.ToFusedAdamW(
+        lr: options.LearningRate,
+        weightDecay: options.WeightDecay,
+        beta2: 0.99,
+        state: options.State,
+        maxGradNorm: 1.0,
+        schedule: LearningRateSchedule.WarmupCosine(warmupSteps: 20, totalSteps: options.ScheduleSteps, minLrFactor: 0.1),
+        ema: 0.99);
+    Console.WriteLine($"Optimizer: fused AdamW on {optimizer.Device}, {options.State} state, {optimizer.StateBytes:N0} bytes of state; "
+        + $"clipping at gradient norm 1.0, warmup-cosine over {options.ScheduleSteps} steps, EMA of the weights (0.99).");
     var checkpoint = new Checkpoint(options.CheckpointDirectory);
     var start = 0;
     if (options.Resume)
     {
         start = checkpoint.Load(model, optimizer, groups.Fingerprint);
-        Console.WriteLine($"Resumed from {checkpoint.Directory} at step {start} (weights, AdamW moments and step counts).");
+        Console.WriteLine($"Resumed from {checkpoint.Directory} at step {start} (weights, AdamW moments, step counts, the schedule's position and the EMA).");
     }
 
     var batchTokens = options.BatchSize * config.BlockSize;
@@ -77,7 +91,7 @@ int Train()
         lastLoss = value;
         smoothed = double.IsNaN(smoothed) ? value : 0.9 * smoothed + 0.1 * value;
         var tokensPerSecond = (i + 1) * batchTokens / clock.Elapsed.TotalSeconds;
-        progress.Report(i + 1, $"step {start + i + 1}  loss {smoothed:0.000}  {tokensPerSecond:N0} tokens/s");
+        progress.Report(i + 1, $"step {start + i + 1}  loss {smoothed:0.000}  grad norm {optimizer.LastGradNorm:0.00}  lr {options.LearningRate * optimizer.LastLearningRateFactor:0.00e0}  {tokensPerSecond:N0} tokens/s");
         if ((i + 1) % options.SaveEvery == 0 || i + 1 == options.Steps)
         {
             checkpoint.Save(model, optimizer, groups.Fingerprint, start + i + 1);
@@ -86,7 +100,11 @@ int Train()
 
     Console.WriteLine($"Checkpoint: {Path.GetFullPath(checkpoint.Directory)} (step {start + options.Steps}); continue with --resume.");
     Console.WriteLine($"Loss: first step {firstLoss:0.0000}, last step {lastLoss:0.0000}; weights after step {start + options.Steps}: SHA-256 {WeightsDigest(model)}");
-    Console.WriteLine($"Evaluation loss (16 fixed batches): {EvaluationLoss(model, config):0.0000}");
+    var evaluation = EvaluationLoss(model, config);
+    optimizer.SwapEma(); // the moving average in place of the weights, for evaluation only
+    var averaged = EvaluationLoss(model, config);
+    optimizer.SwapEma(); // and the trained weights back
+    Console.WriteLine($"Evaluation loss (16 fixed batches): {evaluation:0.0000} with the weights, {averaged:0.0000} with their EMA");
     Console.WriteLine();
     Console.WriteLine("Sample (temperature 0.8):");
     Console.WriteLine(Generate(model, config, 300, 0.8, new Random(options.Seed)));

@@ -57,7 +57,7 @@ namespace WdGen.Samples.Gpt
     }
 
     /// <summary>Command-line options of the sample.</summary>
-    internal sealed record GptOptions(int Steps, int BatchSize, double LearningRate, double WeightDecay, string CheckpointDirectory, int SaveEvery, bool Resume, int Seed, StateFormat State = StateFormat.Float32)
+    internal sealed record GptOptions(int Steps, int BatchSize, double LearningRate, double WeightDecay, string CheckpointDirectory, int SaveEvery, bool Resume, int Seed, StateFormat State = StateFormat.Float32, int ScheduleSteps = 400)
     {
         public static GptOptions Parse(string[] args)
         {
@@ -81,12 +81,13 @@ namespace WdGen.Samples.Gpt
                     "--checkpoint" => options with { CheckpointDirectory = value },
                     "--save-every" => options with { SaveEvery = int.Parse(value, CultureInfo.InvariantCulture) },
                     "--seed" => options with { Seed = int.Parse(value, CultureInfo.InvariantCulture) },
+                    "--schedule-steps" => options with { ScheduleSteps = int.Parse(value, CultureInfo.InvariantCulture) },
                     "--state" => options with { State = Enum.TryParse<StateFormat>(value, ignoreCase: true, out var state) && Enum.IsDefined(state) ? state : throw new ArgumentException($"--state {value}: use float32, bfloat16 or int8.") },
-                    _ => throw new ArgumentException($"Unknown option {args[i - 1]}; known: --steps, --batch, --lr, --weight-decay, --checkpoint, --save-every, --resume, --seed, --state."),
+                    _ => throw new ArgumentException($"Unknown option {args[i - 1]}; known: --steps, --batch, --lr, --weight-decay, --checkpoint, --save-every, --resume, --seed, --state, --schedule-steps."),
                 };
             }
 
-            if (options.Steps < 1 || options.SaveEvery < 1) throw new ArgumentException("--steps and --save-every must be at least 1.");
+            if (options.Steps < 1 || options.SaveEvery < 1 || options.ScheduleSteps < 20) throw new ArgumentException("--steps and --save-every must be at least 1, --schedule-steps at least 20.");
             return options;
         }
     }

@@ -52,6 +52,42 @@ namespace WdGen.Cuda.Tests
             Assert.True(device.StepLaunches > 0);
         }
 
+        /// <summary>bfloat16 state: the kernels' widening and rounding are the CPU engine's, bit for bit (the update is the same float32 rule).</summary>
+        [EmulationTheory]
+        [MemberData(nameof(HookSeeds))]
+        public void BFloat16StateMatchesTheCpuEngineBitForBit(FusedAlgorithm algorithm, int seed)
+        {
+            var scenario = Scenario.Random(algorithm, seed);
+            using var device = new EmulatedDevice();
+            using var cpu = new OptimizerEngine(algorithm, scenario.Groups(), scenario.Specs, "fp", new FusedEngineOptions { ChunkElements = scenario.Chunk, ThreadCount = 2 }, null, StateFormat.BFloat16);
+            using var gpu = new OptimizerEngine(algorithm, scenario.Groups(), scenario.Specs, "fp", new FusedEngineOptions { ChunkElements = scenario.Chunk }, () => new CudaBackend(device, ownsDevice: false), StateFormat.BFloat16);
+            var cpuParams = scenario.Initial();
+            var gpuParams = scenario.Initial();
+            for (var step = 0; step < scenario.Steps; step++)
+            {
+                scenario.Schedule(cpu.Groups, step);
+                scenario.Schedule(gpu.Groups, step);
+                var grads = scenario.Gradients(step);
+                cpu.Step(cpuParams, grads);
+                gpu.Step(gpuParams, grads);
+                Compare.Parameters(cpuParams, gpuParams, $"{algorithm} bfloat16 state, seed {seed} step {step}");
+            }
+
+            Compare.States(cpu, gpu, scenario.Specs);
+            Assert.Equal(cpu.StateBytes, gpu.StateBytes);
+        }
+
+        [EmulationFact]
+        public void Int8StateAndBFloat16ParametersAreRefusedByNameOnCuda()
+        {
+            var scenario = Scenario.Random(FusedAlgorithm.AdamW, 1);
+            using var device = new EmulatedDevice();
+            var error = Assert.Throws<NotSupportedException>(() => new OptimizerEngine(
+                FusedAlgorithm.AdamW, scenario.Groups(), scenario.Specs, "fp", null, () => new CudaBackend(device, ownsDevice: false), StateFormat.Int8));
+            Assert.Contains("StateFormat.Int8", error.Message);
+            Assert.Contains("CPU", error.Message);
+        }
+
         public static IEnumerable<object[]> HookSeeds() =>
             from algorithm in OptimizerAlgorithm.All.Select(a => a.Kind)
             from seed in Enumerable.Range(1, 3)

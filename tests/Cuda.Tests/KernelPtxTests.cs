@@ -41,9 +41,11 @@ namespace WdGen.Cuda.Tests
                 }
 
                 Assert.Contains(".visible .entry wdgen_nonfinite(", ptx);
+                Assert.Contains(".visible .entry " + CudaKernelSource.SumSquaresKernel + "(", ptx); // clipping's norm, two passes
+                Assert.Contains(".visible .entry " + CudaKernelSource.SumLanesKernel + "(", ptx);
 
                 // __launch_bounds__(512): the register budget fits the backend's 512-thread blocks.
-                Assert.Equal(kernels.Count + 1, Regex.Matches(ptx, @"\.maxntid 512, 1, 1").Count);
+                Assert.Equal(kernels.Count + 3, Regex.Matches(ptx, @"\.maxntid 512, 1, 1").Count);
 
                 // The aligned path uses 16-byte vector loads and stores.
                 Assert.Contains("ld.v4.f32", ptx);

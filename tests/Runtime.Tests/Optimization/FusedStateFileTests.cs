@@ -189,16 +189,16 @@ namespace WdGen.Runtime.Tests.Optimization
         {
             var (_, opt, _, path) = Trained();
             var bytes = File.ReadAllBytes(path);
-            BitConverter.TryWriteBytes(bytes.AsSpan(StateFile.Magic.Length), 3);
+            BitConverter.TryWriteBytes(bytes.AsSpan(StateFile.Magic.Length), StateFile.Version3 + 1);
             var checksum = new StateFile.Checksum();
             checksum.Add(bytes.AsSpan(0, bytes.Length - 8));
             BitConverter.TryWriteBytes(bytes.AsSpan(bytes.Length - 8), checksum.Value);
-            var newer = Path.Combine(_dir.FullName, "v3.bin");
+            var newer = Path.Combine(_dir.FullName, "v4.bin");
             File.WriteAllBytes(newer, bytes);
 
             var error = Assert.Throws<InvalidDataException>(() => opt.LoadState(newer));
 
-            Assert.Contains("version 3", error.Message);
+            Assert.Contains("version 4", error.Message);
             Assert.Contains("newer WdGen", error.Message);
             opt.Dispose();
         }

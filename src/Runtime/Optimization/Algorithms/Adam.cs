@@ -110,13 +110,13 @@ namespace WdGen.Optimization.Algorithms
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        protected override unsafe void Update(in TensorSlot tensor, in AdamCoefficients c, long offset, int length)
+        protected override unsafe void Update<TState>(in TensorSlot tensor, in AdamCoefficients c, long offset, int length)
         {
             var p = tensor.Param + offset;
             var g = tensor.Grad + offset;
-            var m = tensor.State0 + offset;
-            var v = tensor.State1 + offset;
-            var vmax = tensor.State2 == null ? null : tensor.State2 + offset;
+            var m = tensor.State0; // state: TState's element offset + i
+            var v = tensor.State1;
+            var vmax = tensor.State2;
             var mask = tensor.Mask == null ? null : tensor.Mask + offset;
             var maximize = (c.Flags & AdamFlags.Maximize) != 0;
             var amsgrad = (c.Flags & AdamFlags.Amsgrad) != 0;
@@ -166,16 +166,17 @@ namespace WdGen.Optimization.Algorithms
                     }
 
                     // exp_avg.mul_(beta1).add_(grad, alpha=1-beta1)
-                    var mi = Fma.MultiplyAdd(gi, omb1, Avx.Multiply(Avx.LoadVector256(m + i), b1));
-                    Avx.Store(m + i, mi);
+                    var mi = Fma.MultiplyAdd(gi, omb1, Avx.Multiply(TState.Load(m, offset + i), b1));
+                    TState.Store(m, offset + i, mi);
 
                     // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1-beta2)
-                    var vi = Fma.MultiplyAdd(Avx.Multiply(omb2, gi), gi, Avx.Multiply(Avx.LoadVector256(v + i), b2));
-                    Avx.Store(v + i, vi);
+                    var vi = Fma.MultiplyAdd(Avx.Multiply(omb2, gi), gi, Avx.Multiply(TState.Load(v, offset + i), b2));
+                    TState.Store(v, offset + i, vi);
                     if (amsgrad)
                     {
-                        vi = Avx.Max(Avx.LoadVector256(vmax + i), vi);
-                        Avx.Store(vmax + i, vi);
+                        // The stored maximum: with bfloat16 state, the rounded one (as the staged path would keep it).
+                        vi = Avx.Max(TState.Load(vmax, offset + i), vi);
+                        TState.Store(vmax, offset + i, vi);
                     }
 
                     // denom = (v.sqrt() / sqrt(bc2)).add_(eps); param.addcdiv_(exp_avg, denom, value=-step_size)
@@ -200,15 +201,16 @@ namespace WdGen.Optimization.Algorithms
                     }
                 }
 
-                var mi = MathF.FusedMultiplyAdd(gi, c.OneMinusBeta1, m[i] * c.Beta1);
-                m[i] = mi;
-                var vi = MathF.FusedMultiplyAdd(c.OneMinusBeta2 * gi, gi, v[i] * c.Beta2);
-                v[i] = vi;
+                var mi = MathF.FusedMultiplyAdd(gi, c.OneMinusBeta1, TState.Load1(m, offset + i) * c.Beta1);
+                TState.Store1(m, offset + i, mi);
+                var vi = MathF.FusedMultiplyAdd(c.OneMinusBeta2 * gi, gi, TState.Load1(v, offset + i) * c.Beta2);
+                TState.Store1(v, offset + i, vi);
                 if (amsgrad)
                 {
                     // MAXPS semantics (the running maximum unless it is not greater, or NaN), as the vector path.
-                    vi = vmax[i] > vi ? vmax[i] : vi;
-                    vmax[i] = vi;
+                    var max = TState.Load1(vmax, offset + i);
+                    vi = max > vi ? max : vi;
+                    TState.Store1(vmax, offset + i, vi);
                 }
 
                 var denom = MathF.Sqrt(vi) / c.Bc2Sqrt + c.Eps;

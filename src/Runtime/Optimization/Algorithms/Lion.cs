@@ -103,11 +103,11 @@ namespace WdGen.Optimization.Algorithms
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        protected override unsafe void Update(in TensorSlot tensor, in LionCoefficients c, long offset, int length)
+        protected override unsafe void Update<TState>(in TensorSlot tensor, in LionCoefficients c, long offset, int length)
         {
             var p = tensor.Param + offset;
             var g = tensor.Grad + offset;
-            var m = tensor.State0 + offset;
+            var m = tensor.State0; // state: TState's element offset + i
             var mask = tensor.Mask == null ? null : tensor.Mask + offset;
             var maximize = (c.Flags & LionFlags.Maximize) != 0;
             var decay = (c.Flags & LionFlags.Decay) != 0;
@@ -144,7 +144,7 @@ namespace WdGen.Optimization.Algorithms
                     }
 
                     // c = fma(g, 1-beta1, m*beta1)
-                    var mi = Avx.LoadVector256(m + i);
+                    var mi = TState.Load(m, offset + i);
                     var ci = Fma.MultiplyAdd(gi, omb1, Avx.Multiply(mi, b1));
 
                     // s = c > 0 ? 1 : c < 0 ? -1 : (NaN ? c : +0)
@@ -156,7 +156,7 @@ namespace WdGen.Optimization.Algorithms
                     Avx.Store(p + i, Fma.MultiplyAdd(si, nlr, pi));
 
                     // m = fma(g, 1-beta2, m*beta2)
-                    Avx.Store(m + i, Fma.MultiplyAdd(gi, omb2, Avx.Multiply(mi, b2)));
+                    TState.Store(m, offset + i, Fma.MultiplyAdd(gi, omb2, Avx.Multiply(mi, b2)));
                 }
             }
 
@@ -169,11 +169,11 @@ namespace WdGen.Optimization.Algorithms
                     pi = masked ? pi * (1f - mask[i] * c.LrWd) : pi * c.DecayFactor;
                 }
 
-                var mi = m[i];
+                var mi = TState.Load1(m, offset + i);
                 var ci = MathF.FusedMultiplyAdd(gi, c.OneMinusBeta1, mi * c.Beta1);
                 var si = ci > 0f ? 1f : ci < 0f ? -1f : float.IsNaN(ci) ? ci : 0f;
                 p[i] = MathF.FusedMultiplyAdd(si, c.NegLr, pi);
-                m[i] = MathF.FusedMultiplyAdd(gi, c.OneMinusBeta2, mi * c.Beta2);
+                TState.Store1(m, offset + i, MathF.FusedMultiplyAdd(gi, c.OneMinusBeta2, mi * c.Beta2));
             }
         }
     }

@@ -71,7 +71,10 @@ namespace WdGen.Optimization.Algorithms
         /// <param name="created">Bit k set: state k was allocated (zeroed) for this step.</param>
         public abstract void WriteCoefficients(Span<byte> row, FusedGroupOptions group, long step, bool masked, int created);
 
-        /// <summary>The CPU update of elements [offset, offset + length) of one tensor.</summary>
+        /// <summary>
+        /// The CPU update of elements [offset, offset + length) of one tensor, whose state is float32 or bfloat16
+        /// (<see cref="TensorSlot.Format"/>; the backend stages anything else to float32 first).
+        /// </summary>
         public abstract void Update(in TensorSlot tensor, ReadOnlySpan<byte> row, long offset, int length);
 
         /// <summary>The algorithm of <paramref name="kind"/>.</summary>
@@ -132,10 +135,22 @@ namespace WdGen.Optimization.Algorithms
         }
 
         public sealed override void Update(in TensorSlot tensor, ReadOnlySpan<byte> row, long offset, int length)
-            => Update(in tensor, in MemoryMarshal.AsRef<TCoefficients>(row), offset, length);
+        {
+            ref readonly var c = ref MemoryMarshal.AsRef<TCoefficients>(row);
+            if (tensor.Format == (int)StateFormat.BFloat16)
+            {
+                Update<BFloat16Elements>(in tensor, in c, offset, length);
+            }
+            else
+            {
+                Update<Float32Elements>(in tensor, in c, offset, length);
+            }
+        }
 
         protected abstract TCoefficients Coefficients(FusedGroupOptions group, long step, bool masked, int created);
 
-        protected abstract void Update(in TensorSlot tensor, in TCoefficients c, long offset, int length);
+        /// <summary>The update with state elements read and written through <typeparamref name="TState"/> (state pointers are the buffers' starts; element indices are the tensor's).</summary>
+        protected abstract void Update<TState>(in TensorSlot tensor, in TCoefficients c, long offset, int length)
+            where TState : struct, IStateElements;
     }
 }

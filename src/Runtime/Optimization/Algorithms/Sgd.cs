@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using WdGen.Optimization.Engine;
+using WdGen.Optimization.Formats;
 
 namespace WdGen.Optimization.Algorithms
 {
@@ -92,11 +93,11 @@ namespace WdGen.Optimization.Algorithms
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        protected override unsafe void Update(in TensorSlot tensor, in SgdCoefficients c, long offset, int length)
+        protected override unsafe void Update<TState>(in TensorSlot tensor, in SgdCoefficients c, long offset, int length)
         {
             var p = tensor.Param + offset;
             var g = tensor.Grad + offset;
-            var buf = tensor.State0 == null ? null : tensor.State0 + offset;
+            var buf = tensor.State0; // state: TState's element offset + i
             var mask = tensor.Mask == null ? null : tensor.Mask + offset;
             var maximize = (c.Flags & SgdFlags.Maximize) != 0;
             var decay = (c.Flags & SgdFlags.Decay) != 0;
@@ -131,8 +132,8 @@ namespace WdGen.Optimization.Algorithms
                     if (momentum)
                     {
                         // first: buf = clone(d_p); else buf.mul_(momentum).add_(d_p, alpha=1-dampening)
-                        var bi = first ? gi : Fma.MultiplyAdd(gi, omd, Avx.Multiply(Avx.LoadVector256(buf + i), mom));
-                        Avx.Store(buf + i, bi);
+                        var bi = first ? gi : Fma.MultiplyAdd(gi, omd, Avx.Multiply(TState.Load(buf, offset + i), mom));
+                        TState.Store(buf, offset + i, bi);
                         gi = nesterov ? Fma.MultiplyAdd(bi, mom, gi) : bi;
                     }
 
@@ -152,8 +153,8 @@ namespace WdGen.Optimization.Algorithms
 
                 if (momentum)
                 {
-                    var bi = first ? gi : MathF.FusedMultiplyAdd(gi, c.OneMinusDampening, buf[i] * c.Momentum);
-                    buf[i] = bi;
+                    var bi = first ? gi : MathF.FusedMultiplyAdd(gi, c.OneMinusDampening, TState.Load1(buf, offset + i) * c.Momentum);
+                    TState.Store1(buf, offset + i, bi);
                     gi = nesterov ? MathF.FusedMultiplyAdd(bi, c.Momentum, gi) : bi;
                 }
 

@@ -113,7 +113,7 @@ namespace WdGen.Optimization.Engine
                 if (!made.Supports(state, parameterStorage))
                 {
                     throw new NotSupportedException(
-                        $"The {made.Name} engine updates float32 parameters with float32 optimizer state only; StateFormat.{state} and {parameterStorage} parameters are supported on the CPU. Use float32 parameters and StateFormat.Float32 here.");
+                        $"The {made.Name} engine does not run StateFormat.{state} state with {parameterStorage} parameters (CUDA runs float32 parameters with Float32 or BFloat16 state; int8 state and bfloat16 parameters are CPU-only so far). Use one of those here, or the CPU.");
                 }
 
                 Backend = made;

@@ -30,13 +30,10 @@ namespace WdGen.Optimization.Formats
             var i = 0;
             if (Avx2.IsSupported)
             {
-                var one = Vector256.Create(1u);
-                var half = Vector256.Create(0x7FFFu);
-                var quiet = Vector256.Create(0x40u);
                 for (; i <= count - 16; i += 16)
                 {
-                    var low = Rounded(Avx.LoadVector256(source + i), one, half, quiet);
-                    var high = Rounded(Avx.LoadVector256(source + i + 8), one, half, quiet);
+                    var low = Rounded(Avx.LoadVector256(source + i));
+                    var high = Rounded(Avx.LoadVector256(source + i + 8));
 
                     // packus works per 128-bit lane: [low0-3, high0-3 | low4-7, high4-7]; reorder the 64-bit quarters.
                     var packed = Avx2.PackUnsignedSaturate(low.AsInt32(), high.AsInt32());
@@ -129,14 +126,15 @@ namespace WdGen.Optimization.Formats
             return Avx2.BlendVariable(rounded, Avx2.Or(Avx2.ShiftRightLogical(bits, 16), quiet), nan);
         }
 
+        /// <summary>The bfloat16 bits (in the low half of each lane) nearest to each element, as <see cref="Round"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<uint> Rounded(Vector256<float> value, Vector256<uint> one, Vector256<uint> half, Vector256<uint> quiet)
+        internal static Vector256<uint> Rounded(Vector256<float> value)
         {
             var bits = value.AsUInt32();
             var upper = Avx2.ShiftRightLogical(bits, 16);
-            var rounded = Avx2.ShiftRightLogical(Avx2.Add(Avx2.Add(bits, half), Avx2.And(upper, one)), 16);
+            var rounded = Avx2.ShiftRightLogical(Avx2.Add(Avx2.Add(bits, Vector256.Create(0x7FFFu)), Avx2.And(upper, Vector256.Create(1u))), 16);
             var nan = Avx.CompareUnordered(value, value).AsUInt32();
-            return Avx2.BlendVariable(rounded, Avx2.Or(upper, quiet), nan);
+            return Avx2.BlendVariable(rounded, Avx2.Or(upper, Vector256.Create(0x40u)), nan);
         }
     }
 }

@@ -17,16 +17,17 @@ namespace WdGen.Optimization.Formats
 
     /// <summary>
     /// Block-wise 8-bit state, as 8-bit Adam keeps it: each block of <see cref="BlockSize"/> consecutive elements has one
-    /// float32 scale (its largest magnitude) and one byte per element. The codes are companded (square-root spaced), so
-    /// small values keep resolution next to a block's outlier: four decades below the scale instead of two.
+    /// float32 scale (its largest magnitude) and one byte per element, a tiny float relative to the scale: |x|/scale
+    /// rounded to 3 significant bits (nearest, ties to even), so every value keeps its relative precision (within 1/16)
+    /// however far below the block's outlier it is, down to where it is flushed to zero:
     /// <list type="bullet">
-    /// <item>Signed (x in [−s, s]): <c>q = sign(x)·round(127·√(|x|/s))</c>, decoded <c>x = s·r·|r|</c> with r = q/127.</item>
-    /// <item>Non-negative second moments v, coded through u = √v (the quantity Adam divides by; s = max u):
-    /// <c>q = round(255·√(u/s))</c>, decoded <c>u = s·r²</c>, <c>v = u²</c> with r = q/255.</item>
+    /// <item>Signed states (momenta): a sign bit and 7 bits, 16 binades (|x| ≥ 1.25·2^-16·scale: 4.7 decades).</item>
+    /// <item>Non-negative states (second moments): 8 bits, 32 binades (v ≥ 1.25·2^-32·scale: √v over 4.7 decades).</item>
     /// </list>
-    /// A block holding NaN or ±Inf gets a NaN scale, so a non-finite value never turns finite. Layout of a tensor's
-    /// buffer: the codes (padded to 64 bytes), then the scales. Rounding is to nearest even in both the AVX2 path and the
-    /// scalar tail, so a block's bytes do not depend on how the work was split.
+    /// Encoding and decoding are integer operations on float32 bits (no square root, no table), so they cost little next
+    /// to the update. A block holding NaN or ±Inf gets a NaN scale, so a non-finite value never turns finite. Layout of a
+    /// tensor's buffer: the codes (padded to 64 bytes), then the scales. The AVX2 path and the scalar tail compute the same
+    /// bytes, so a block's bytes do not depend on how the work was split.
     /// </summary>
     internal static unsafe class Int8Blocks
     {
@@ -36,8 +37,9 @@ namespace WdGen.Optimization.Formats
         /// <summary>Tensors with fewer elements keep float32 state (biases, norms: few bytes, most sensitive).</summary>
         public const long MinimumElements = 4096;
 
-        private const float SignedLevels = 127f;
-        private const float UnsignedLevels = 255f;
+        // Code = r − bias where r = exponent·8 + 3-bit mantissa of |x|/scale: |x| = scale is 127 (signed) or 255.
+        private const int SignedBias = (127 * 8) - 127;
+        private const int UnsignedBias = (127 * 8) - 255;
 
         /// <summary>Bytes of one tensor's buffer: codes padded to 64 bytes, then one scale per block.</summary>
         public static long Bytes(long elements) => ((elements + 63) & ~63L) + (Blocks(elements) * sizeof(float));
@@ -85,47 +87,26 @@ namespace WdGen.Optimization.Formats
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static float EncodeSigned(float* x, sbyte* codes, int n)
-        {
-            var scale = MaxMagnitude(x, n, squareRoot: false);
-            if (!(scale > 0) || float.IsInfinity(scale))
-            {
-                new Span<byte>(codes, n).Clear();
-                return scale == 0 ? 0 : float.NaN;
-            }
-
-            var inverse = 1f / scale;
-            var i = 0;
-            if (Avx2.IsSupported)
-            {
-                var vInverse = Vector256.Create(inverse);
-                var levels = Vector256.Create(SignedLevels);
-                var sign = Vector256.Create(-0f);
-                for (; i <= n - 32; i += 32)
-                {
-                    var q0 = SignedCode(Avx.LoadVector256(x + i), vInverse, levels, sign);
-                    var q1 = SignedCode(Avx.LoadVector256(x + i + 8), vInverse, levels, sign);
-                    var q2 = SignedCode(Avx.LoadVector256(x + i + 16), vInverse, levels, sign);
-                    var q3 = SignedCode(Avx.LoadVector256(x + i + 24), vInverse, levels, sign);
-                    var packed = Avx2.PackSignedSaturate(Avx2.PackSignedSaturate(q0, q1), Avx2.PackSignedSaturate(q2, q3));
-                    Avx.Store(codes + i, Unshuffle(packed.AsInt32()).AsSByte());
-                }
-            }
-
-            for (; i < n; i++)
-            {
-                var t = MathF.Sqrt(MathF.Abs(x[i]) * inverse) * SignedLevels;
-                codes[i] = (sbyte)MathF.CopySign(MathF.Round(t), x[i]);
-            }
-
-            return scale;
-        }
+        private static float EncodeSigned(float* x, sbyte* codes, int n) => Encode(x, (byte*)codes, n, SignedBias, signed: true);
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static float EncodeSquared(float* v, byte* codes, int n)
+        private static float EncodeSquared(float* v, byte* codes, int n) => Encode(v, codes, n, UnsignedBias, signed: false);
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void DecodeSigned(sbyte* codes, float scale, float* x, int n) => Decode((byte*)codes, scale, x, n, SignedBias, signed: true);
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void DecodeSquared(byte* codes, float scale, float* v, int n) => Decode(codes, scale, v, n, UnsignedBias, signed: false);
+
+        /// <summary>
+        /// Codes of a block: y = |x|/scale rounded to 3 significant bits (nearest, ties to even) by integer arithmetic
+        /// on its float32 bits, r = exponent·8 + mantissa, code = r − bias, below 1 flushed to 0; signed values keep
+        /// their sign in bit 7.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static float Encode(float* x, byte* codes, int n, int bias, bool signed)
         {
-            // The scale is the largest √v; codes are √(√v / scale).
-            var scale = MaxMagnitude(v, n, squareRoot: true);
+            var scale = MaxMagnitude(x, n);
             if (!(scale > 0) || float.IsInfinity(scale))
             {
                 new Span<byte>(codes, n).Clear();
@@ -137,13 +118,13 @@ namespace WdGen.Optimization.Formats
             if (Avx2.IsSupported)
             {
                 var vInverse = Vector256.Create(inverse);
-                var levels = Vector256.Create(UnsignedLevels);
+                var vBias = Vector256.Create(bias);
                 for (; i <= n - 32; i += 32)
                 {
-                    var q0 = SquaredCode(Avx.LoadVector256(v + i), vInverse, levels);
-                    var q1 = SquaredCode(Avx.LoadVector256(v + i + 8), vInverse, levels);
-                    var q2 = SquaredCode(Avx.LoadVector256(v + i + 16), vInverse, levels);
-                    var q3 = SquaredCode(Avx.LoadVector256(v + i + 24), vInverse, levels);
+                    var q0 = Code(Avx.LoadVector256(x + i), vInverse, vBias, signed);
+                    var q1 = Code(Avx.LoadVector256(x + i + 8), vInverse, vBias, signed);
+                    var q2 = Code(Avx.LoadVector256(x + i + 16), vInverse, vBias, signed);
+                    var q3 = Code(Avx.LoadVector256(x + i + 24), vInverse, vBias, signed);
                     var packed = Avx2.PackUnsignedSaturate(Avx2.PackSignedSaturate(q0, q1), Avx2.PackSignedSaturate(q2, q3));
                     Avx.Store(codes + i, Unshuffle(packed.AsInt32()).AsByte());
                 }
@@ -151,64 +132,55 @@ namespace WdGen.Optimization.Formats
 
             for (; i < n; i++)
             {
-                codes[i] = (byte)MathF.Round(MathF.Sqrt(MathF.Sqrt(v[i]) * inverse) * UnsignedLevels);
+                var bits = BitConverter.SingleToUInt32Bits(MathF.Abs(x[i]) * inverse);
+                var code = Math.Max((int)((bits + 0x7FFFFu + ((bits >> 20) & 1u)) >> 20) - bias, 0);
+                codes[i] = (byte)(signed ? code | (int)((BitConverter.SingleToUInt32Bits(x[i]) >> 31) << 7) : code);
             }
 
             return scale;
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void DecodeSigned(sbyte* codes, float scale, float* x, int n)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Decode(byte* codes, float scale, float* x, int n, int bias, bool signed)
         {
-            var step = 1f / SignedLevels;
             var i = 0;
             if (Avx2.IsSupported)
             {
-                var vStep = Vector256.Create(step);
                 var vScale = Vector256.Create(scale);
-                var sign = Vector256.Create(-0f);
+                var vBias = Vector256.Create(bias);
+                var magnitude = Vector256.Create(signed ? 0x7F : 0xFF);
+                var signBit = Vector256.Create(0x80);
                 for (; i <= n - 8; i += 8)
                 {
-                    var r = Avx.Multiply(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(codes + i)), vStep);
-                    Avx.Store(x + i, Avx.Multiply(vScale, Avx.Multiply(r, Avx.AndNot(sign, r))));
+                    var q = Avx2.ConvertToVector256Int32(codes + i);
+                    var c = Avx2.And(q, magnitude);
+                    var y = Avx2.AndNot(Avx2.CompareEqual(c, Vector256<int>.Zero), Avx2.ShiftLeftLogical(Avx2.Add(c, vBias), 20)).AsSingle();
+                    var value = Avx.Multiply(y, vScale);
+                    Avx.Store(x + i, signed ? Avx.Or(value, Avx2.ShiftLeftLogical(Avx2.And(q, signBit), 24).AsSingle()) : value);
                 }
             }
 
             for (; i < n; i++)
             {
-                var r = codes[i] * step;
-                x[i] = scale * (r * MathF.Abs(r));
+                var c = codes[i] & (signed ? 0x7F : 0xFF);
+                var value = (c == 0 ? 0f : BitConverter.UInt32BitsToSingle((uint)(c + bias) << 20)) * scale;
+                x[i] = signed && (codes[i] & 0x80) != 0 ? -value : value;
             }
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void DecodeSquared(byte* codes, float scale, float* v, int n)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<int> Code(Vector256<float> x, Vector256<float> inverse, Vector256<int> bias, bool signed)
         {
-            var step = 1f / UnsignedLevels;
-            var i = 0;
-            if (Avx2.IsSupported)
-            {
-                var vStep = Vector256.Create(step);
-                var vScale = Vector256.Create(scale);
-                for (; i <= n - 8; i += 8)
-                {
-                    var r = Avx.Multiply(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(codes + i)), vStep);
-                    var u = Avx.Multiply(vScale, Avx.Multiply(r, r));
-                    Avx.Store(v + i, Avx.Multiply(u, u));
-                }
-            }
-
-            for (; i < n; i++)
-            {
-                var r = codes[i] * step;
-                var u = scale * (r * r);
-                v[i] = u * u;
-            }
+            var bits = Avx.Multiply(Avx.AndNot(Vector256.Create(-0f), x), inverse).AsInt32();
+            var lsb = Avx2.And(Avx2.ShiftRightLogical(bits, 20), Vector256.Create(1));
+            var rounded = Avx2.ShiftRightLogical(Avx2.Add(Avx2.Add(bits, Vector256.Create(0x7FFFF)), lsb), 20);
+            var code = Avx2.Max(Avx2.Subtract(rounded, bias), Vector256<int>.Zero);
+            return signed ? Avx2.Or(code, Avx2.ShiftLeftLogical(Avx2.ShiftRightLogical(x.AsInt32(), 31), 7)) : code;
         }
 
-        /// <summary>max |x| (or max √x): NaN when any element is NaN, so a NaN block stays NaN.</summary>
+        /// <summary>max |x|: NaN when any element is NaN, so a NaN block stays NaN.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static float MaxMagnitude(float* x, int n, bool squareRoot)
+        private static float MaxMagnitude(float* x, int n)
         {
             var max = 0f;
             var nan = false;
@@ -239,19 +211,8 @@ namespace WdGen.Optimization.Formats
                 max = a > max ? a : max;
             }
 
-            return nan ? float.NaN : squareRoot ? MathF.Sqrt(max) : max;
+            return nan ? float.NaN : max;
         }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<int> SignedCode(Vector256<float> x, Vector256<float> inverse, Vector256<float> levels, Vector256<float> sign)
-        {
-            var t = Avx.Multiply(Avx.Sqrt(Avx.Multiply(Avx.AndNot(sign, x), inverse)), levels);
-            return Avx.ConvertToVector256Int32(Avx.Or(Avx.RoundToNearestInteger(t), Avx.And(sign, x)));
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<int> SquaredCode(Vector256<float> v, Vector256<float> inverse, Vector256<float> levels)
-            => Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(Avx.Multiply(Avx.Sqrt(Avx.Multiply(Avx.Sqrt(v), inverse)), levels)));
 
         /// <summary>After two rounds of per-lane packing the dwords hold [q0 q1 q2 q3 | q0' q1' q2' q3'] quarters; restore element order.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

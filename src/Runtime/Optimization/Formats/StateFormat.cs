@@ -15,8 +15,9 @@ namespace WdGen
 
         /// <summary>
         /// About 1 byte per element: block-wise quantized state (blocks of <see cref="Optimization.Formats.Int8Blocks.BlockSize"/>
-        /// elements, one float32 scale each; companded codes keep four decades of range below each block's largest
-        /// magnitude). Tensors under <see cref="Optimization.Formats.Int8Blocks.MinimumElements"/> elements keep float32 state.
+        /// elements, one float32 scale each; each value a tiny float relative to its block's scale, with 3 significant
+        /// bits over 16 binades for momenta and 32 for second moments). Tensors under
+        /// <see cref="Optimization.Formats.Int8Blocks.MinimumElements"/> elements keep float32 state.
         /// </summary>
         Int8,
     }

@@ -136,8 +136,9 @@ namespace WdGen.Optimization.Backends.Cpu
                 }
 
                 var row = _coefficients.AsSpan(chunk.Parameter * size, size);
-                if (slot.Format == (int)StateFormat.Float32 && slot.Storage == 0 && slot.Hooks == 0)
+                if (slot.Format != (int)StateFormat.Int8 && slot.Storage == 0 && slot.Hooks == 0)
                 {
+                    // float32 or bfloat16 state, float32 tensors: the algorithm's own loop reads and writes it all.
                     _algorithm.Update(in slot, row, chunk.Offset, chunk.Length);
                 }
                 else
@@ -148,10 +149,12 @@ namespace WdGen.Optimization.Backends.Cpu
         }
 
         /// <summary>
-        /// The update of a tensor stored in anything but float32 (bfloat16 or int8 state, bfloat16 parameters or
-        /// gradients): piece by piece, decode what is not float32 to float32 on the stack, run the algorithm's float32
-        /// update there, encode it back. Memory sees only the small formats, and the algorithm is the same code as for
-        /// float32 tensors, so every algorithm gets every format.
+        /// The update of a tensor the algorithm's own loop does not read directly (int8 state, whose block scales depend on
+        /// a whole block's new values; bfloat16 parameters or gradients; gradient scaling or an EMA): piece by piece,
+        /// decode what is not float32 to float32 on the stack, run the algorithm's float32 update there, encode it back.
+        /// Memory sees only the small formats, and the algorithm is the same code as for float32 tensors, so every
+        /// algorithm gets every format. (bfloat16 state alone is read and written by the algorithms' loops themselves,
+        /// through <see cref="IStateElements"/>: no staging.)
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         [SkipLocalsInit] // the scratch is written before it is read; zeroing it would cost as much as the decoding
@@ -169,6 +172,7 @@ namespace WdGen.Optimization.Backends.Cpu
             var param = scratch + (TensorSlot.MaxStates * Stride);
             var grad = param + Stride;
             var local = slot;
+            local.Format = (int)StateFormat.Float32; // the algorithm sees float32 state: in place, or decoded into the scratch
             for (var start = offset; start < offset + length; start += Piece)
             {
                 var n = (int)Math.Min(Piece, offset + length - start);

@@ -35,6 +35,7 @@ namespace WdGen.Optimization.Backends.Cuda
             Struct(text, typeof(TensorSlot), "wdg_tensor");
             Struct(text, typeof(BlockEntry), "wdg_block");
             Flags(text, typeof(TensorHooks), "WDG_HOOKS");
+            Flags(text, typeof(StateFormat), "WDG_STATE");
             var declared = new HashSet<Type>();
             foreach (var algorithm in algorithms)
             {

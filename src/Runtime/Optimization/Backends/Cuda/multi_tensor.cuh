@@ -105,11 +105,85 @@ __device__ __forceinline__ float* wdg_ref(wdg_float4& v, int k)
     return k == 0 ? &v.x : k == 1 ? &v.y : k == 2 ? &v.z : &v.w;
 }
 
-// State k of a tensor, from chunk offset `start` (null when the tensor has no such state).
+// bfloat16 state (wdg_tensor.format == WDG_STATE_BFLOAT16): widened on load, rounded to nearest even on store, NaN kept
+// a quiet NaN: the CPU's BFloat16 codec, bit for bit. The updates run in float32 either way.
+union wdg_bits
+{
+    float f;
+    unsigned int u;
+};
+
+struct __attribute__((aligned(8))) wdg_bf16x4
+{
+    unsigned short x, y, z, w;
+};
+
+__device__ __forceinline__ float wdg_widen(unsigned short h)
+{
+    wdg_bits b;
+    b.u = (unsigned int)h << 16;
+    return b.f;
+}
+
+__device__ __forceinline__ unsigned short wdg_round_bf16(float x)
+{
+    wdg_bits b;
+    b.f = x;
+    return x != x ? (unsigned short)((b.u >> 16) | 0x40u) : (unsigned short)((b.u + 0x7FFFu + ((b.u >> 16) & 1u)) >> 16);
+}
+
+// State k of a tensor, from chunk offset `start` (null when the tensor has no such state); bfloat16 state is addressed
+// in 2-byte elements through the same pointer type.
 __device__ __forceinline__ float* wdg_state(const wdg_tensor& t, int k, wdg_i64 start)
 {
     float* s = k == 0 ? t.state0 : k == 1 ? t.state1 : k == 2 ? t.state2 : t.state3;
-    return s == 0 ? 0 : s + start;
+    return s == 0 ? 0 : t.format == WDG_STATE_BFLOAT16 ? (float*)((unsigned short*)s + start) : s + start;
+}
+
+__device__ __forceinline__ bool wdg_state_aligned(const float* s, bool half)
+{
+    return s == 0 || (half ? ((unsigned long long)s & 7ull) == 0 : wdg_aligned(s));
+}
+
+__device__ __forceinline__ wdg_float4 wdg_state_load4(const float* s, wdg_i64 i, bool half)
+{
+    if (s == 0 || !half)
+    {
+        return wdg_load4(s, i, 0.0f);
+    }
+
+    const wdg_bf16x4 h = *(const wdg_bf16x4*)((const unsigned short*)s + i);
+    wdg_float4 r = {wdg_widen(h.x), wdg_widen(h.y), wdg_widen(h.z), wdg_widen(h.w)};
+    return r;
+}
+
+__device__ __forceinline__ void wdg_state_store4(float* s, wdg_i64 i, const wdg_float4& v, bool half)
+{
+    if (!half)
+    {
+        wdg_store4(s, i, v);
+        return;
+    }
+
+    wdg_bf16x4 h = {wdg_round_bf16(v.x), wdg_round_bf16(v.y), wdg_round_bf16(v.z), wdg_round_bf16(v.w)};
+    *(wdg_bf16x4*)((unsigned short*)s + i) = h;
+}
+
+__device__ __forceinline__ float wdg_state_get(const float* s, wdg_i64 i, bool half)
+{
+    return half ? wdg_widen(((const unsigned short*)s)[i]) : s[i];
+}
+
+__device__ __forceinline__ void wdg_state_set(float* s, wdg_i64 i, float v, bool half)
+{
+    if (half)
+    {
+        ((unsigned short*)s)[i] = wdg_round_bf16(v);
+    }
+    else
+    {
+        s[i] = v;
+    }
 }
 
 // The engine's generic hooks around every rule (TensorHooks; the same operations as the CPU backend's GradientNorm):
@@ -153,12 +227,13 @@ __device__ __forceinline__ void wdg_apply(
     const float* mask = t.mask == 0 ? 0 : t.mask + start;
     float* ema = (t.hooks & WDG_HOOKS_EMA) ? t.ema + start : 0;
     float* s[WDG_STATES];
+    const bool half = t.format == WDG_STATE_BFLOAT16;
     bool vector = n % WDG_ILP == 0 && wdg_aligned(p) && wdg_aligned(g) && (mask == 0 || wdg_aligned(mask)) && (ema == 0 || wdg_aligned(ema));
 #pragma unroll
     for (int k = 0; k < WDG_STATES; k++)
     {
         s[k] = wdg_state(t, k, start);
-        vector = vector && (s[k] == 0 || wdg_aligned(s[k]));
+        vector = vector && wdg_state_aligned(s[k], half);
     }
 
     const int tid = WDG_TID_X();
@@ -174,7 +249,7 @@ __device__ __forceinline__ void wdg_apply(
 #pragma unroll
             for (int k = 0; k < WDG_STATES; k++)
             {
-                rs[k] = wdg_load4(s[k], i, 0.0f);
+                rs[k] = wdg_state_load4(s[k], i, half);
             }
 
 #pragma unroll
@@ -200,7 +275,7 @@ __device__ __forceinline__ void wdg_apply(
             {
                 if (s[k] != 0)
                 {
-                    wdg_store4(s[k], i, rs[k]);
+                    wdg_state_store4(s[k], i, rs[k], half);
                 }
             }
 
@@ -252,7 +327,7 @@ __device__ __forceinline__ void wdg_apply(
                 {
                     if (s[k] != 0)
                     {
-                        rs[e][k] = s[k][i];
+                        rs[e][k] = wdg_state_get(s[k], i, half);
                     }
                 }
             }
@@ -281,7 +356,7 @@ __device__ __forceinline__ void wdg_apply(
                 {
                     if (s[k] != 0)
                     {
-                        s[k][i] = rs[e][k];
+                        wdg_state_set(s[k], i, rs[e][k], half);
                     }
                 }
             }

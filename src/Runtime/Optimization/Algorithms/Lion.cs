@@ -102,8 +102,13 @@ namespace WdGen.Optimization.Algorithms
             };
         }
 
+        protected override void UpdateFloat32(in TensorSlot tensor, in LionCoefficients c, long offset, int length) => Update<Float32Elements>(in tensor, in c, offset, length);
+
+        protected override void UpdateBFloat16(in TensorSlot tensor, in LionCoefficients c, long offset, int length) => Update<BFloat16Elements>(in tensor, in c, offset, length);
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        protected override unsafe void Update<TState>(in TensorSlot tensor, in LionCoefficients c, long offset, int length)
+        private static unsafe void Update<TState>(in TensorSlot tensor, in LionCoefficients c, long offset, int length)
+            where TState : struct, IStateElements
         {
             var p = tensor.Param + offset;
             var g = tensor.Grad + offset;

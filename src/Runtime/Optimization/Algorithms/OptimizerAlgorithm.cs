@@ -139,18 +139,21 @@ namespace WdGen.Optimization.Algorithms
             ref readonly var c = ref MemoryMarshal.AsRef<TCoefficients>(row);
             if (tensor.Format == (int)StateFormat.BFloat16)
             {
-                Update<BFloat16Elements>(in tensor, in c, offset, length);
+                UpdateBFloat16(in tensor, in c, offset, length);
             }
             else
             {
-                Update<Float32Elements>(in tensor, in c, offset, length);
+                UpdateFloat32(in tensor, in c, offset, length);
             }
         }
 
         protected abstract TCoefficients Coefficients(FusedGroupOptions group, long step, bool masked, int created);
 
-        /// <summary>The update with state elements read and written through <typeparamref name="TState"/> (state pointers are the buffers' starts; element indices are the tensor's).</summary>
-        protected abstract void Update<TState>(in TensorSlot tensor, in TCoefficients c, long offset, int length)
-            where TState : struct, IStateElements;
+        // One instantiation each of the algorithm's generic update (Update<TState>, with its state elements read and
+        // written through TState). Plain virtual methods, because a call to a generic virtual method is looked up at run
+        // time on every call, which 10,000 small tensors per step would pay 10,000 times.
+        protected abstract void UpdateFloat32(in TensorSlot tensor, in TCoefficients c, long offset, int length);
+
+        protected abstract void UpdateBFloat16(in TensorSlot tensor, in TCoefficients c, long offset, int length);
     }
 }

@@ -122,11 +122,14 @@ namespace WdGen.Runtime.Tests.Optimization
             }
         }
 
-        [Fact]
-        public void Int8_keeps_non_finite_blocks_non_finite()
+        [Theory]
+        [InlineData(float.NaN)]
+        [InlineData(float.PositiveInfinity)]
+        [InlineData(float.NegativeInfinity)]
+        public void Int8_keeps_non_finite_blocks_non_finite(float bad)
         {
             var values = Enumerable.Range(0, Int8Blocks.BlockSize).Select(i => i * 0.01f).ToArray();
-            values[17] = float.NaN;
+            values[17] = bad;
             var buffer = new byte[Int8Blocks.Bytes(values.Length)];
             var decoded = new float[values.Length];
             fixed (float* v = values)

@@ -107,7 +107,7 @@ namespace WdGen.Optimization.Formats
         private static float Encode(float* x, byte* codes, int n, int bias, bool signed)
         {
             var scale = MaxMagnitude(x, n);
-            if (!(scale > 0) || float.IsInfinity(scale))
+            if (!(scale > 0) || !float.IsFinite(scale))
             {
                 new Span<byte>(codes, n).Clear();
                 return scale == 0 ? 0 : float.NaN;
@@ -178,40 +178,36 @@ namespace WdGen.Optimization.Formats
             return signed ? Avx2.Or(code, Avx2.ShiftLeftLogical(Avx2.ShiftRightLogical(x.AsInt32(), 31), 7)) : code;
         }
 
-        /// <summary>max |x|: NaN when any element is NaN, so a NaN block stays NaN.</summary>
+        /// <summary>
+        /// max |x|, as the largest magnitude's bits (non-negative floats order as their bits): NaN and ±Inf have the
+        /// largest bits, so a block holding one gets a non-finite scale.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static float MaxMagnitude(float* x, int n)
         {
-            var max = 0f;
-            var nan = false;
+            var max = 0;
             var i = 0;
-            if (Avx.IsSupported)
+            if (Avx2.IsSupported)
             {
-                var sign = Vector256.Create(-0f);
-                var vMax = Vector256<float>.Zero;
-                var vNan = Vector256<float>.Zero;
+                var magnitude = Vector256.Create(0x7FFFFFFF);
+                var vMax = Vector256<int>.Zero;
                 for (; i <= n - 8; i += 8)
                 {
-                    var a = Avx.AndNot(sign, Avx.LoadVector256(x + i));
-                    vMax = Avx.Max(vMax, a);
-                    vNan = Avx.Or(vNan, Avx.CompareUnordered(a, a));
+                    vMax = Avx2.Max(vMax, Avx2.And(Avx.LoadVector256((int*)x + i), magnitude));
                 }
 
-                nan = Avx.MoveMask(vNan) != 0;
-                for (var k = 0; k < 8; k++)
-                {
-                    max = vMax.GetElement(k) > max ? vMax.GetElement(k) : max;
-                }
+                var half = Sse41.Max(vMax.GetLower(), vMax.GetUpper());
+                half = Sse41.Max(half, Sse2.Shuffle(half, 0b01_00_11_10));
+                half = Sse41.Max(half, Sse2.Shuffle(half, 0b10_11_00_01));
+                max = half.ToScalar();
             }
 
             for (; i < n; i++)
             {
-                var a = MathF.Abs(x[i]);
-                nan |= float.IsNaN(a);
-                max = a > max ? a : max;
+                max = Math.Max(max, ((int*)x)[i] & 0x7FFFFFFF);
             }
 
-            return nan ? float.NaN : max;
+            return BitConverter.Int32BitsToSingle(max);
         }
 
         /// <summary>After two rounds of per-lane packing the dwords hold [q0 q1 q2 q3 | q0' q1' q2' q3'] quarters; restore element order.</summary>

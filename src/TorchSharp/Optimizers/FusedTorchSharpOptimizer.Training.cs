@@ -25,8 +25,9 @@ namespace WdGen
         public double? MaxGradNorm
         {
             get => engine.MaxGradNorm;
-            set => engine.MaxGradNorm = value is { } max && (double.IsNaN(max) || max < 0)
-                ? throw new ArgumentOutOfRangeException(nameof(value), max, "maxGradNorm must be ≥ 0 (∞ measures the norm without clipping).")
+            set => engine.MaxGradNorm = value is { } max && !(max > 0)
+                ? throw new ArgumentOutOfRangeException(
+                    "maxGradNorm", max, "maxGradNorm must be > 0 (0 would zero every gradient; ∞ measures the norm without clipping; null turns clipping off).")
                 : value;
         }
 
@@ -126,9 +127,9 @@ namespace WdGen
                 engine.Schedule = schedule;
                 if (ema is { } decay)
                 {
-                    if (!(decay >= 0 && decay < 1))
+                    if (!(decay > 0 && decay < 1))
                     {
-                        throw new ArgumentOutOfRangeException(nameof(ema), decay, "ema (the moving average's decay) must be in [0, 1), e.g. 0.999.");
+                        throw new ArgumentOutOfRangeException(nameof(ema), decay, "ema (the moving average's decay) must be in (0, 1), e.g. 0.999 (0 would make the average the weights themselves).");
                     }
 
                     engine.EnableEma(decay);
@@ -158,6 +159,21 @@ namespace WdGen
             }
         }
 
+        /// <summary>
+        /// bfloat16 parameters with master weights (<c>masterWeights: true</c>): the float32 master copies are the weights
+        /// the optimizer updates, and each step writes them, rounded, over the model's. After changing the model's
+        /// weights yourself (loading a checkpoint of weights only, re-initialising a layer), call this so that the next
+        /// step takes the master copies from the model again. (<see cref="CopyEmaTo()"/> and <see cref="LoadState"/> keep
+        /// them in step themselves.) Does nothing for float32 parameters or stochastic rounding.
+        /// </summary>
+        public void ReloadMasterWeights()
+        {
+            for (var i = 0; i < tensors.Length; i++)
+            {
+                engine.OverwriteMaster(i, fromModel: true);
+            }
+        }
+
         private void RequireEma()
         {
             if (engine.EmaDecay is null)
@@ -176,12 +192,17 @@ namespace WdGen
                     return; // not stepped yet: its average is itself
                 }
 
+                using var read = torch.NewDisposeScope();
                 values = tensors[index].detach().cpu().to_type(torch.ScalarType.Float32).contiguous().data<float>().ToArray();
             }
 
             using var scope = torch.NewDisposeScope();
             using var noGrad = torch.no_grad();
             target.copy_(torch.tensor(values).reshape(target.shape));
+            if (ReferenceEquals(target, tensors[index]))
+            {
+                engine.OverwriteMaster(index, values); // bfloat16 master weights: the average is the weights now
+            }
         }
     }
 }

@@ -362,6 +362,68 @@ namespace WdGen.Runtime.Tests.Optimization
             }
         }
 
+        [Fact]
+        public void Int8_flushes_blocks_of_denormals_to_zero_and_the_vector_and_scalar_paths_agree()
+        {
+            // A block whose largest value is denormal: 1/scale overflows, so it is stored as zeros (in both paths).
+            foreach (var n in new[] { Int8Blocks.BlockSize, 20 })
+            {
+                var tiny = Enumerable.Range(0, n).Select(i => i % 3 == 0 ? 0f : (i % 2 == 0 ? 1e-39f : -2e-39f)).ToArray();
+                var decoded = RoundTripBlock(tiny, StateRange.Signed);
+                Assert.All(decoded, x => Assert.Equal(0f, x));
+            }
+
+            // The same 31 values coded by the scalar tail (a block of 31) and by the vector loop (a block of 32 whose
+            // extra element is 0): the same codes.
+            var rng = new Random(5);
+            foreach (var range in new[] { StateRange.Signed, StateRange.NonNegative })
+            {
+                var values = Enumerable.Range(0, 31).Select(_ => (float)((range == StateRange.Signed ? rng.NextDouble() - 0.5 : rng.NextDouble()) * Math.Pow(10, -rng.Next(0, 6)))).ToArray();
+                values[3] = range == StateRange.Signed ? -2f : 2f;
+                var scalar = RoundTripBlock(values, range);
+                var vector = RoundTripBlock(values.Append(0f).ToArray(), range);
+                Assert.Equal(scalar, vector.Take(31).ToArray());
+            }
+        }
+
+        [Fact]
+        public void Clipping_reads_bfloat16_gradients_as_bfloat16()
+        {
+            var specs = new[] { new FusedParameterSpec("w", 0, 1000), new FusedParameterSpec("v", 0, 77) };
+            using var opt = new OptimizerEngine(
+                FusedAlgorithm.AdamW, new[] { new FusedGroupOptions() }, specs, "fp", null, null, StateFormat.Float32, ParameterStorage.BFloat16Master);
+            opt.MaxGradNorm = 1.0;
+            var values = specs.Select(s => new ushort[s.Length]).ToArray();
+            var grads = specs.Select((s, i) => Enumerable.Range(0, (int)s.Length).Select(j => BFloat16.Round((j % 7 - 3) * 0.25f + i)).ToArray()).ToArray();
+            var expected = Math.Sqrt(grads.SelectMany(g => g).Sum(h => Math.Pow(BFloat16.Widen(h), 2)));
+            fixed (ushort* v0 = values[0])
+            fixed (ushort* v1 = values[1])
+            fixed (ushort* g0 = grads[0])
+            fixed (ushort* g1 = grads[1])
+            {
+                opt.SetBuffers(0, (nint)v0, (nint)g0);
+                opt.SetBuffers(1, (nint)v1, (nint)g1);
+                opt.Step();
+            }
+
+            Assert.Equal(expected, opt.LastGradNorm!.Value, 9);
+        }
+
+        private static float[] RoundTripBlock(float[] values, StateRange range)
+        {
+            var buffer = new byte[Int8Blocks.Bytes(values.Length)];
+            var decoded = new float[values.Length];
+            fixed (float* v = values)
+            fixed (byte* b = buffer)
+            fixed (float* d = decoded)
+            {
+                Int8Blocks.Encode(range, v, b, values.Length, 0, values.Length);
+                Int8Blocks.Decode(range, b, values.Length, 0, d, values.Length);
+            }
+
+            return decoded;
+        }
+
         /// <summary>The nearest bfloat16 by exhaustive comparison of the two neighbours (ties: even), NaN as quiet NaN.</summary>
         private static ushort Nearest(float x)
         {

@@ -177,6 +177,37 @@ namespace WdGen.TorchSharp.Tests.Optimizers
         }
 
         [Fact]
+        public void After_CopyEmaTo_the_master_weights_are_the_average()
+        {
+            var model = new Net();
+            model.to(ScalarType.BFloat16);
+            var groups = model.GetDecayGroups();
+            using var optimizer = groups.ToFusedAdamW(0.05, 0.1, ema: 0.5);
+            for (var step = 0; step < 3; step++)
+            {
+                torch.manual_seed(40 + step);
+                foreach (var entry in groups.Entries)
+                {
+                    entry.Parameter.grad = torch.randn_like(entry.Parameter);
+                }
+
+                optimizer.step();
+            }
+
+            optimizer.CopyEmaTo();
+            var average = groups.Entries.Select(e => Values(e.Parameter.to(ScalarType.Float32))).ToArray();
+
+            // A step that changes nothing (lr 0) writes the master weights back: they must be the average now.
+            foreach (var group in optimizer.ParamGroups)
+            {
+                group.LearningRate = 0;
+            }
+
+            optimizer.step();
+            Assert.Equal(average, groups.Entries.Select(e => Values(e.Parameter.to(ScalarType.Float32))).ToArray());
+        }
+
+        [Fact]
         public void Stochastic_rounding_of_float32_parameters_is_refused_naming_the_option()
         {
             var error = Assert.Throws<ArgumentException>(() => new Net().GetDecayGroups().ToFusedAdamW(0.1, 0.1, masterWeights: false));

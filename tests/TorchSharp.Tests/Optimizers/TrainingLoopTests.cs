@@ -271,6 +271,10 @@ namespace WdGen.TorchSharp.Tests.Optimizers
             Assert.Equal(0.9, averaged.EmaDecay);
             Assert.Throws<InvalidOperationException>(() => plain.SwapEma());
             Assert.Throws<ArgumentOutOfRangeException>(() => groups.ToFusedAdamW(0.01, 0.1, ema: 1.0));
+            Assert.Equal("ema", Assert.Throws<ArgumentOutOfRangeException>(() => groups.ToFusedAdamW(0.01, 0.1, ema: 0.0)).ParamName);
+            var zeroNorm = Assert.Throws<ArgumentOutOfRangeException>(() => groups.ToFusedAdamW(0.01, 0.1, maxGradNorm: 0.0));
+            Assert.Equal("maxGradNorm", zeroNorm.ParamName);
+            Assert.Contains("null turns clipping off", zeroNorm.Message);
         }
 
         private static List<float[]> GradientValues(DecayGroups<Parameter> groups) => groups.Entries.Select(e => Values(e.Parameter.grad!)).ToList();

@@ -20,8 +20,8 @@ namespace WdGen.Optimization.Backends
         /// </summary>
         void Bind(OptimizerAlgorithm algorithm, FusedWorkList work, TensorSlot[] slots, byte[] coefficients);
 
-        /// <summary>Whether <see cref="Step"/> runs on state stored in <paramref name="format"/> and parameters stored as <paramref name="parameters"/>.</summary>
-        bool Supports(StateFormat format, ParameterStorage parameters);
+        /// <summary>Null when <see cref="Step"/> runs on state stored in <paramref name="format"/> and parameters stored as <paramref name="parameters"/>; else why not.</summary>
+        string? Unsupported(StateFormat format, ParameterStorage parameters);
 
         /// <summary>Zeroed memory on the backend's device, at least 64-byte aligned.</summary>
         nint Allocate(long bytes);

@@ -99,6 +99,11 @@ namespace WdGen.Optimization.Engine
                     masked[p] = parameters[p].DecayMask != null;
                     _slots[p].Numel = lengths[p];
                     _slots[p].Format = (int)StateCodec.Effective(state, lengths[p]);
+                    for (var k = 0; k < Algorithm.States.Count; k++)
+                    {
+                        _slots[p].NonNegative |= Algorithm.States[k].Range == StateRange.NonNegative ? 1 << k : 0;
+                    }
+
                     _slots[p].Storage = (int)(parameterStorage switch
                     {
                         ParameterStorage.BFloat16Master => TensorStorage.Master | TensorStorage.BFloat16Gradient,
@@ -110,10 +115,10 @@ namespace WdGen.Optimization.Engine
                 WorkList = new FusedWorkList(lengths, groupOf, masked, options.ChunkElements);
                 _checkNonFinite = options.CheckNonFinite;
                 made = backend?.Invoke() ?? new CpuBackend(options.ThreadCount ?? Environment.ProcessorCount);
-                if (!made.Supports(state, parameterStorage))
+                if (made.Unsupported(state, parameterStorage) is { } reason)
                 {
                     throw new NotSupportedException(
-                        $"The {made.Name} engine does not run StateFormat.{state} state with {parameterStorage} parameters (CUDA runs float32 parameters with Float32 or BFloat16 state; int8 state and bfloat16 parameters are CPU-only so far). Use one of those here, or the CPU.");
+                        $"The {made.Name} engine cannot run {parameterStorage} parameters with StateFormat.{state} state: {reason}. Keep such a model on the CPU, or use float32 parameters.");
                 }
 
                 Backend = made;
@@ -157,7 +162,7 @@ namespace WdGen.Optimization.Engine
         /// <summary>The device-independent chunk table the backends consume.</summary>
         public FusedWorkList WorkList { get; } = null!;
 
-        /// <summary>Bytes of optimizer state held on the device: every allocated state buffer, and float32 master weights.</summary>
+        /// <summary>Bytes of optimizer state held on the device: every allocated state buffer, float32 master weights and the moving average of the weights.</summary>
         public long StateBytes
         {
             get
@@ -171,6 +176,7 @@ namespace WdGen.Optimization.Engine
                     }
 
                     bytes += Storage == ParameterStorage.BFloat16Master ? _specs[p].Length * sizeof(float) : 0;
+                    bytes += _slots[p].Ema != null ? _specs[p].Length * sizeof(float) : 0;
                 }
 
                 return bytes;
@@ -271,6 +277,37 @@ namespace WdGen.Optimization.Engine
             }
 
             BeginHooks(updated); // clipping's norm and scale, the moving average, the schedule's learning rates
+            try
+            {
+                WriteCoefficients();
+            }
+            finally
+            {
+                EndSchedule(); // the groups get their own learning rates back even when an allocation failed
+            }
+
+            if (updated > 0)
+            {
+                Backend.Step();
+            }
+
+            EndHooks(updated);
+
+            for (var p = 0; p < _slots.Length && Storage == ParameterStorage.BFloat16Master; p++)
+            {
+                if ((_slots[p].Storage & (int)TensorStorage.FirstMaster) != 0)
+                {
+                    _slots[p].Storage &= ~(int)TensorStorage.FirstMaster;
+                    _masterReady![p] = true;
+                }
+            }
+
+            return new FusedStepResult(updated, null);
+        }
+
+        /// <summary>Every stepping parameter's coefficient row for this step (creating on-demand state it now needs).</summary>
+        private void WriteCoefficients()
+        {
             var size = Algorithm.CoefficientSize;
             for (var p = 0; p < _slots.Length; p++)
             {
@@ -297,25 +334,6 @@ namespace WdGen.Optimization.Engine
                     _slots[p].Storage |= (int)TensorStorage.FirstMaster;
                 }
             }
-
-            EndSchedule();
-            if (updated > 0)
-            {
-                Backend.Step();
-            }
-
-            EndHooks(updated);
-
-            for (var p = 0; p < _slots.Length && Storage == ParameterStorage.BFloat16Master; p++)
-            {
-                if ((_slots[p].Storage & (int)TensorStorage.FirstMaster) != 0)
-                {
-                    _slots[p].Storage &= ~(int)TensorStorage.FirstMaster;
-                    _masterReady![p] = true;
-                }
-            }
-
-            return new FusedStepResult(updated, null);
         }
 
         /// <summary>
@@ -440,6 +458,34 @@ namespace WdGen.Optimization.Engine
             return true;
         }
 
+        /// <summary>
+        /// bfloat16 parameters with master weights: replaces parameter <paramref name="index"/>'s float32 master copy with
+        /// <paramref name="values"/> (after the caller wrote the model's weights), or, when null, makes the next step create
+        /// it again from the model's bfloat16 weights. Without master weights it does nothing.
+        /// </summary>
+        public void OverwriteMaster(int index, ReadOnlySpan<float> values = default, bool fromModel = false)
+        {
+            ThrowIfDisposed();
+            if (Storage != ParameterStorage.BFloat16Master)
+            {
+                return;
+            }
+
+            if (fromModel)
+            {
+                _masterReady![index] = false;
+                return;
+            }
+
+            FusedValidation.Length(_specs[index].Name, "the master values", _specs[index].Length, values.Length);
+            fixed (float* v = values)
+            {
+                Backend.Upload((nint)_slots[index].Param, v, (long)values.Length * sizeof(float));
+            }
+
+            _masterReady![index] = true;
+        }
+
         /// <summary>The format parameter <paramref name="index"/>'s state is stored in.</summary>
         public StateFormat SlotFormat(int index) => (StateFormat)_slots[index].Format;
 
@@ -550,6 +596,8 @@ namespace WdGen.Optimization.Engine
             _maskArena = 0;
             Backend.Free(_masterArena);
             _masterArena = 0;
+            Backend.Free(_emaArena);
+            _emaArena = 0;
             Array.Clear(_slots);
         }
 

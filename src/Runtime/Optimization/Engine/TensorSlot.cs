@@ -31,6 +31,7 @@ namespace WdGen.Optimization.Engine
         public float EmaDecay;   // (float)d: ema = fma(p, EmaRest, ema * EmaDecay) after the update
         public float EmaRest;    // (float)(1 - d)
         public int Hooks;        // TensorHooks: the generic per-tensor work around the algorithm's update (0: none)
+        public int NonNegative;  // bit k set: state k is non-negative (its StateRange), which picks its int8 code (CUDA)
 
         public float* State(int k) => k switch { 0 => State0, 1 => State1, 2 => State2, _ => State3 };
 

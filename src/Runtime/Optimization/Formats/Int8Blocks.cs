@@ -38,8 +38,8 @@ namespace WdGen.Optimization.Formats
         public const long MinimumElements = 4096;
 
         // Code = r − bias where r = exponent·8 + 3-bit mantissa of |x|/scale: |x| = scale is 127 (signed) or 255.
-        private const int SignedBias = (127 * 8) - 127;
-        private const int UnsignedBias = (127 * 8) - 255;
+        internal const int SignedBias = (127 * 8) - 127;
+        internal const int UnsignedBias = (127 * 8) - 255;
 
         /// <summary>Bytes of one tensor's buffer: codes padded to 64 bytes, then one scale per block.</summary>
         public static long Bytes(long elements) => ((elements + 63) & ~63L) + (Blocks(elements) * sizeof(float));
@@ -110,10 +110,17 @@ namespace WdGen.Optimization.Formats
             if (!(scale > 0) || !float.IsFinite(scale))
             {
                 new Span<byte>(codes, n).Clear();
-                return scale == 0 ? 0 : float.NaN;
+                return scale == 0 ? 0 : BitConverter.UInt32BitsToSingle(0x7FC00000u); // one NaN, as the CUDA kernels write it
             }
 
             var inverse = 1f / scale;
+            if (float.IsInfinity(inverse))
+            {
+                // Every value under 2^-128: float32's denormal range, kept as zeros (1/scale would overflow).
+                new Span<byte>(codes, n).Clear();
+                return 0;
+            }
+
             var i = 0;
             if (Avx2.IsSupported)
             {
@@ -133,7 +140,7 @@ namespace WdGen.Optimization.Formats
             for (; i < n; i++)
             {
                 var bits = BitConverter.SingleToUInt32Bits(MathF.Abs(x[i]) * inverse);
-                var code = Math.Max((int)((bits + 0x7FFFFu + ((bits >> 20) & 1u)) >> 20) - bias, 0);
+                var code = Math.Clamp((int)((bits + 0x7FFFFu + ((bits >> 20) & 1u)) >> 20) - bias, 0, signed ? 127 : 255);
                 codes[i] = (byte)(signed ? code | (int)((BitConverter.SingleToUInt32Bits(x[i]) >> 31) << 7) : code);
             }
 
@@ -164,7 +171,7 @@ namespace WdGen.Optimization.Formats
             {
                 var c = codes[i] & (signed ? 0x7F : 0xFF);
                 var value = (c == 0 ? 0f : BitConverter.UInt32BitsToSingle((uint)(c + bias) << 20)) * scale;
-                x[i] = signed && (codes[i] & 0x80) != 0 ? -value : value;
+                x[i] = signed ? BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(value) | ((uint)(codes[i] & 0x80) << 24)) : value; // the sign bit set, as the vector path
             }
         }
 
@@ -174,7 +181,7 @@ namespace WdGen.Optimization.Formats
             var bits = Avx.Multiply(Avx.AndNot(Vector256.Create(-0f), x), inverse).AsInt32();
             var lsb = Avx2.And(Avx2.ShiftRightLogical(bits, 20), Vector256.Create(1));
             var rounded = Avx2.ShiftRightLogical(Avx2.Add(Avx2.Add(bits, Vector256.Create(0x7FFFF)), lsb), 20);
-            var code = Avx2.Max(Avx2.Subtract(rounded, bias), Vector256<int>.Zero);
+            var code = Avx2.Min(Avx2.Max(Avx2.Subtract(rounded, bias), Vector256<int>.Zero), Vector256.Create(signed ? 127 : 255));
             return signed ? Avx2.Or(code, Avx2.ShiftLeftLogical(Avx2.ShiftRightLogical(x.AsInt32(), 31), 7)) : code;
         }
 

@@ -55,7 +55,7 @@ namespace WdGen.Optimization.Backends.Cpu
         }
 
         /// <summary>Every format: float32 tensors are updated in place, the others through <see cref="UpdateStaged"/>.</summary>
-        public bool Supports(StateFormat format, ParameterStorage parameters) => true;
+        public string? Unsupported(StateFormat format, ParameterStorage parameters) => null;
 
         public nint Allocate(long bytes)
         {
@@ -221,17 +221,23 @@ namespace WdGen.Optimization.Backends.Cpu
                 }
 
                 _algorithm.Update(in local, row, 0, n);
-                if ((slot.Hooks & (int)TensorHooks.Ema) != 0)
-                {
-                    GradientNorm.Average(local.Param, slot.Ema + start, slot.EmaDecay, slot.EmaRest, (slot.Hooks & (int)TensorHooks.EmaInit) != 0, n);
-                }
                 if ((storage & TensorStorage.BFloat16Parameter) != 0)
                 {
+                    // The model's new weights are the stochastically rounded ones: those are what the average sees.
                     BFloat16.EncodeStochastic(param, (ushort*)slot.Param + start, n, start, slot.Seed);
+                    if ((slot.Hooks & (int)TensorHooks.Ema) != 0)
+                    {
+                        BFloat16.Decode((ushort*)slot.Param + start, param, n);
+                    }
                 }
                 else if ((storage & TensorStorage.Master) != 0)
                 {
                     BFloat16.Encode(local.Param, (ushort*)slot.Model + start, n);
+                }
+
+                if ((slot.Hooks & (int)TensorHooks.Ema) != 0)
+                {
+                    GradientNorm.Average(local.Param, slot.Ema + start, slot.EmaDecay, slot.EmaRest, (slot.Hooks & (int)TensorHooks.EmaInit) != 0, n);
                 }
 
                 for (var k = 0; k < states.Count && format != StateFormat.Float32; k++)
@@ -252,8 +258,10 @@ namespace WdGen.Optimization.Backends.Cpu
             var chunks = _work.ChunksOfBatch(batch);
             for (var i = 0; i < chunks.Length; i++)
             {
-                var grad = _slots[chunks[i].Parameter].Grad;
-                _chunkSquares[first + i] = grad == null ? 0 : GradientNorm.SumOfSquares(grad + chunks[i].Offset, chunks[i].Length);
+                ref readonly var slot = ref _slots[chunks[i].Parameter];
+                _chunkSquares[first + i] = slot.Grad == null ? 0
+                    : (slot.Storage & (int)TensorStorage.BFloat16Gradient) != 0 ? GradientNorm.SumOfSquares((ushort*)slot.Grad + chunks[i].Offset, chunks[i].Length)
+                    : GradientNorm.SumOfSquares(slot.Grad + chunks[i].Offset, chunks[i].Length);
             }
         }
 

@@ -62,6 +62,38 @@ namespace WdGen.Optimization.Backends.Cpu
             return sum;
         }
 
+        /// <summary>As <see cref="SumOfSquares(float*, int)"/> for bfloat16 gradients (widened exactly, the same lane order).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [SkipLocalsInit]
+        public static double SumOfSquares(ushort* x, int length)
+        {
+            var widened = stackalloc float[Lanes];
+            var sum = 0.0;
+            var lanes = stackalloc double[Lanes];
+            for (var j = 0; j < Lanes; j++)
+            {
+                lanes[j] = 0;
+            }
+
+            for (var start = 0; start < length; start += Lanes)
+            {
+                var n = length - start < Lanes ? length - start : Lanes;
+                Formats.BFloat16.Decode(x + start, widened, n);
+                for (var j = 0; j < n; j++)
+                {
+                    var d = (double)widened[j];
+                    lanes[j] += d * d;
+                }
+            }
+
+            for (var j = 0; j < Lanes; j++)
+            {
+                sum += lanes[j];
+            }
+
+            return sum;
+        }
+
         /// <summary><c>destination[i] = source[i] * scale</c> in float32 (in place when they are the same).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Scale(float* source, float* destination, float scale, int length)

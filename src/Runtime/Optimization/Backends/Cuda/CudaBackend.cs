@@ -58,9 +58,9 @@ namespace WdGen.Optimization.Backends.Cuda
 
         public string Name => _device.Name;
 
-        /// <summary>The CUDA kernels update float32 parameters with float32 or bfloat16 state (int8 state and bfloat16 parameters are CPU-only so far).</summary>
-        public bool Supports(StateFormat format, ParameterStorage parameters)
-            => format is StateFormat.Float32 or StateFormat.BFloat16 && parameters == ParameterStorage.Float32;
+        /// <summary>The CUDA kernels update float32 parameters with state in every format (bfloat16 parameters are CPU-only so far).</summary>
+        public string? Unsupported(StateFormat format, ParameterStorage parameters)
+            => parameters == ParameterStorage.Float32 ? null : "the CUDA kernels update float32 parameters; bfloat16 parameters are CPU-only so far";
 
         /// <summary>How many kernel launches the last step took (one per table of up to <see cref="TensorsPerLaunch"/> tensors).</summary>
         public int LastLaunchCount { get; private set; }

@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using WdGen.Optimization.Algorithms;
 using WdGen.Optimization.Engine;
+using WdGen.Optimization.Formats;
 
 namespace WdGen.Optimization.Backends.Cuda
 {
@@ -36,6 +37,9 @@ namespace WdGen.Optimization.Backends.Cuda
             Struct(text, typeof(BlockEntry), "wdg_block");
             Flags(text, typeof(TensorHooks), "WDG_HOOKS");
             Flags(text, typeof(StateFormat), "WDG_STATE");
+            text.AppendLine($"#define WDG_INT8_BLOCK {Int8Blocks.BlockSize}");
+            text.AppendLine($"#define WDG_INT8_SIGNED_BIAS {Int8Blocks.SignedBias}");
+            text.AppendLine($"#define WDG_INT8_UNSIGNED_BIAS {Int8Blocks.UnsignedBias}");
             var declared = new HashSet<Type>();
             foreach (var algorithm in algorithms)
             {

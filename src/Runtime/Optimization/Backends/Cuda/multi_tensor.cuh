@@ -199,6 +199,133 @@ __device__ __forceinline__ float wdg_average(const wdg_tensor& t, float p, float
     return (t.hooks & WDG_HOOKS_EMA_INIT) ? p : WDG_FMA(p, t.ema_rest, WDG_MUL(ema, t.ema_decay));
 }
 
+// Int8 state (wdg_tensor.format == WDG_STATE_INT8): Int8Blocks' layout and codes, bit for bit. A tensor's buffer holds
+// one byte per element, padded to 64 bytes, then one float scale per block of WDG_INT8_BLOCK elements; a code is the
+// value over its block's scale rounded to 3 significant bits (r = exponent*8 + mantissa, code = r - bias, 0 below 1),
+// signed states keeping their sign in bit 7.
+__device__ __forceinline__ float wdg_int8_decode(unsigned char q, float scale, bool nonnegative)
+{
+    const int c = nonnegative ? (int)q : (int)(q & 0x7F);
+    wdg_bits y;
+    y.u = (unsigned int)(c + (nonnegative ? WDG_INT8_UNSIGNED_BIAS : WDG_INT8_SIGNED_BIAS)) << 20;
+    wdg_bits v;
+    v.f = WDG_MUL(c == 0 ? 0.0f : y.f, scale);
+    v.u |= nonnegative ? 0u : (unsigned int)(q & 0x80) << 24;
+    return v.f;
+}
+
+__device__ __forceinline__ unsigned char wdg_int8_encode(float x, float inverse, bool nonnegative)
+{
+    wdg_bits a;
+    a.f = x;
+    const unsigned int sign = a.u >> 31;
+    a.u &= 0x7FFFFFFFu;
+    wdg_bits y;
+    y.f = WDG_MUL(a.f, inverse);
+    int code = (int)((y.u + 0x7FFFFu + ((y.u >> 20) & 1u)) >> 20) - (nonnegative ? WDG_INT8_UNSIGNED_BIAS : WDG_INT8_SIGNED_BIAS);
+    code = code < 0 ? 0 : code > (nonnegative ? 255 : 127) ? (nonnegative ? 255 : 127) : code;
+    return (unsigned char)(nonnegative ? code : code | (int)(sign << 7));
+}
+
+// The update of one chunk of an int8-state tensor. A block's new scale is the largest magnitude of its new values, so
+// each thread takes whole blocks and goes over each twice: the first pass runs the rule to find the new scales (writing
+// nothing), the second runs it again (the same operations, the same results), writes the parameters and the average,
+// and encodes the states. Chunks start on block boundaries (the engine checks ChunkElements).
+template <typename Rule>
+__device__ __forceinline__ void wdg_apply_int8(
+    const wdg_tensor& t, const typename Rule::coefficients& c, wdg_i64 start, int n, float* p, const float* g, const float* mask, float* ema)
+{
+    unsigned char* codes[WDG_STATES];
+    float* scales[WDG_STATES];
+#pragma unroll
+    for (int k = 0; k < WDG_STATES; k++)
+    {
+        float* base = k == 0 ? t.state0 : k == 1 ? t.state1 : k == 2 ? t.state2 : t.state3;
+        codes[k] = base == 0 ? 0 : (unsigned char*)base + start;
+        scales[k] = base == 0 ? 0 : (float*)((unsigned char*)base + ((t.numel + 63) & ~63ll)) + start / WDG_INT8_BLOCK;
+    }
+
+    for (int block = WDG_TID_X(); block * WDG_INT8_BLOCK < n; block += WDG_BDIM_X())
+    {
+        const int first = block * WDG_INT8_BLOCK;
+        const int last = first + WDG_INT8_BLOCK < n ? first + WDG_INT8_BLOCK : n;
+        float old[WDG_STATES];
+        unsigned int largest[WDG_STATES];
+#pragma unroll
+        for (int k = 0; k < WDG_STATES; k++)
+        {
+            old[k] = codes[k] == 0 ? 0.0f : scales[k][block];
+            largest[k] = 0u;
+        }
+
+        for (int pass = 0; pass < 2; pass++)
+        {
+            float inverse[WDG_STATES];
+#pragma unroll
+            for (int k = 0; k < WDG_STATES; k++)
+            {
+                wdg_bits m;
+                m.u = largest[k];
+                inverse[k] = WDG_DIV(1.0f, m.f);
+            }
+
+            for (int i = first; i < last; i++)
+            {
+                float rp = p[i];
+                float rs[WDG_STATES];
+#pragma unroll
+                for (int k = 0; k < WDG_STATES; k++)
+                {
+                    rs[k] = codes[k] == 0 ? 0.0f : wdg_int8_decode(codes[k][i], old[k], (t.non_negative >> k) & 1);
+                }
+
+                Rule::update(c, rp, wdg_scaled(t, g[i]), rs, mask == 0 ? 1.0f : mask[i]);
+                if (pass == 0)
+                {
+#pragma unroll
+                    for (int k = 0; k < WDG_STATES; k++)
+                    {
+                        wdg_bits a;
+                        a.f = rs[k];
+                        a.u &= 0x7FFFFFFFu;
+                        largest[k] = a.u > largest[k] ? a.u : largest[k];
+                    }
+
+                    continue;
+                }
+
+                p[i] = rp;
+                if (ema != 0)
+                {
+                    ema[i] = wdg_average(t, rp, ema[i]);
+                }
+
+#pragma unroll
+                for (int k = 0; k < WDG_STATES; k++)
+                {
+                    if (codes[k] != 0)
+                    {
+                        // A zero, denormal-only (1/scale overflows) or non-finite scale codes every element as 0 (a
+                        // non-finite block decodes as NaN, a denormal-only one as zeros).
+                        codes[k][i] = largest[k] == 0u || largest[k] >= 0x7F800000u || inverse[k] > 3.4028234e38f ? 0 : wdg_int8_encode(rs[k], inverse[k], (t.non_negative >> k) & 1);
+                    }
+                }
+            }
+        }
+
+#pragma unroll
+        for (int k = 0; k < WDG_STATES; k++)
+        {
+            if (codes[k] != 0)
+            {
+                wdg_bits m;
+                m.u = largest[k] >= 0x7F800000u ? 0x7FC00000u : largest[k];
+                scales[k][block] = m.u < 0x7F800000u && WDG_DIV(1.0f, m.f) > 3.4028234e38f ? 0.0f : m.f;
+            }
+        }
+    }
+}
+
 // One block per (tensor, chunk) entry of `blocks`, multi_tensor_apply style: the chunk [chunk*chunk_size,
 // min(numel, (chunk+1)*chunk_size)) is processed ILP elements per thread per iteration, with 16-byte vector loads
 // when every buffer is aligned and the chunk's length is a multiple of ILP, and guarded scalar loads otherwise.
@@ -226,6 +353,12 @@ __device__ __forceinline__ void wdg_apply(
     const float* g = t.grad + start;
     const float* mask = t.mask == 0 ? 0 : t.mask + start;
     float* ema = (t.hooks & WDG_HOOKS_EMA) ? t.ema + start : 0;
+    if (t.format == WDG_STATE_INT8)
+    {
+        wdg_apply_int8<Rule>(t, c, start, n, p, g, mask, ema);
+        return;
+    }
+
     float* s[WDG_STATES];
     const bool half = t.format == WDG_STATE_BFLOAT16;
     bool vector = n % WDG_ILP == 0 && wdg_aligned(p) && wdg_aligned(g) && (mask == 0 || wdg_aligned(mask)) && (ema == 0 || wdg_aligned(ema));

@@ -7,6 +7,7 @@ using System.Runtime.InteropServices;
 using WdGen.Optimization.Algorithms;
 using WdGen.Optimization;
 using WdGen.Optimization.Engine;
+using WdGen.Optimization.Formats;
 using WdGen.Optimization.Backends.Cuda;
 using WdGen.Optimization.Cuda;
 using Xunit;
@@ -97,15 +98,102 @@ namespace WdGen.Cuda.Tests
             Assert.Equal(cpu.StateBytes, gpu.StateBytes);
         }
 
-        [EmulationFact]
-        public void BFloat16ParametersAreRefusedByNameOnCuda()
+        public static IEnumerable<object[]> BFloat16ParameterCases() =>
+            from algorithm in OptimizerAlgorithm.All.Select(a => a.Kind)
+            from storage in new[] { "BFloat16Master", "BFloat16Stochastic" }
+            from format in new[] { StateFormat.Float32, StateFormat.Int8 }
+            select new object[] { algorithm, storage, format };
+
+        /// <summary>
+        /// bfloat16 parameters and gradients, with a float32 master copy or stochastic rounding, with clipping and an
+        /// EMA: the kernels' parameters, states and averages are the CPU engine's, bit for bit.
+        /// </summary>
+        [EmulationTheory]
+        [MemberData(nameof(BFloat16ParameterCases))]
+        public void BFloat16ParametersMatchTheCpuEngineBitForBit(FusedAlgorithm algorithm, string storageName, StateFormat format)
         {
-            var scenario = Scenario.Random(FusedAlgorithm.AdamW, 1);
+            var storage = Enum.Parse<ParameterStorage>(storageName);
+            var scenario = Enumerable.Range(1, 50).Select(seed => Scenario.Random(algorithm, seed))
+                .First(s => s.Chunk >= 1000 && s.Specs.Count(spec => spec.Length >= 4096) >= 2);
+            var options = new FusedEngineOptions { ChunkElements = 4096, ThreadCount = 2 };
             using var device = new EmulatedDevice();
-            var error = Assert.Throws<NotSupportedException>(() => new OptimizerEngine(
-                FusedAlgorithm.AdamW, scenario.Groups(), scenario.Specs, "fp", null, () => new CudaBackend(device, ownsDevice: false), StateFormat.Float32, ParameterStorage.BFloat16Master));
-            Assert.Contains("BFloat16Master", error.Message);
-            Assert.Contains("CPU", error.Message);
+            using var cpu = new OptimizerEngine(algorithm, scenario.Groups(), scenario.Specs, "fp", options, null, format, storage);
+            using var gpu = new OptimizerEngine(algorithm, scenario.Groups(), scenario.Specs, "fp", options, () => new CudaBackend(device, ownsDevice: false), format, storage);
+            foreach (var engine in new[] { cpu, gpu })
+            {
+                engine.MaxGradNorm = 0.5;
+                engine.EnableEma(0.9);
+            }
+
+            var cpuParams = scenario.Initial().Select(a => a.Select(BFloat16.Round).ToArray()).ToArray();
+            var n = cpuParams.Length;
+            var gpuParams = new nint[n];
+            var gpuGrads = new nint[n];
+            try
+            {
+                for (var p = 0; p < n; p++)
+                {
+                    gpuParams[p] = gpu.Backend.Allocate(Math.Max(1, cpuParams[p].Length) * sizeof(ushort));
+                    gpuGrads[p] = gpu.Backend.Allocate(Math.Max(1, cpuParams[p].Length) * sizeof(ushort));
+                    fixed (ushort* v = cpuParams[p])
+                    {
+                        gpu.Backend.Upload(gpuParams[p], v, cpuParams[p].Length * sizeof(ushort));
+                    }
+                }
+
+                for (var step = 0; step < 4; step++)
+                {
+                    var grads = scenario.Gradients(step).Select(g => g?.Select(BFloat16.Round).ToArray()).ToArray();
+                    var handles = cpuParams.Concat(grads).Select(a => a == null ? default : GCHandle.Alloc(a, GCHandleType.Pinned)).ToArray();
+                    try
+                    {
+                        for (var p = 0; p < n; p++)
+                        {
+                            cpu.SetBuffers(p, handles[p].AddrOfPinnedObject(), grads[p] == null ? 0 : handles[n + p].AddrOfPinnedObject());
+                            if (grads[p] is { } g)
+                            {
+                                fixed (ushort* gs = g)
+                                {
+                                    gpu.Backend.Upload(gpuGrads[p], gs, g.Length * sizeof(ushort));
+                                }
+                            }
+
+                            gpu.SetBuffers(p, gpuParams[p], grads[p] == null ? 0 : gpuGrads[p]);
+                        }
+
+                        cpu.Step();
+                        gpu.Step();
+                    }
+                    finally
+                    {
+                        foreach (var handle in handles.Where(h => h.IsAllocated))
+                        {
+                            handle.Free();
+                        }
+                    }
+
+                    Assert.Equal(cpu.LastGradNorm, gpu.LastGradNorm);
+                    for (var p = 0; p < n; p++)
+                    {
+                        var downloaded = new ushort[cpuParams[p].Length];
+                        fixed (ushort* d = downloaded)
+                        {
+                            gpu.Backend.Download(d, gpuParams[p], downloaded.Length * sizeof(ushort));
+                        }
+
+                        Assert.True(cpuParams[p].AsSpan().SequenceEqual(downloaded), $"{algorithm} {storage} {format}, step {step}: '{scenario.Specs[p].Name}' differs");
+                    }
+                }
+
+                Compare.States(cpu, gpu, scenario.Specs);
+            }
+            finally
+            {
+                foreach (var address in gpuParams.Concat(gpuGrads))
+                {
+                    gpu.Backend.Free(address);
+                }
+            }
         }
 
         public static IEnumerable<object[]> HookSeeds() =>

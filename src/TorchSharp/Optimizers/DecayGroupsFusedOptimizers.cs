@@ -7,7 +7,7 @@ namespace WdGen
 {
     /// <summary>
     /// WdGen's fused optimizers over decay groups: one pass over all parameters per step, PyTorch's update rules,
-    /// optional per-element decay masks, and name-keyed state files. Contiguous float32 tensors, all on the CPU (the
+    /// optional per-element decay masks, and name-keyed state files. Contiguous float32 or bfloat16 tensors, all on the CPU (the
     /// multi-threaded CPU engine) or all on one CUDA device (the CUDA engine, picked from the tensors' device).
     /// Each scaled group trains at the learning rate times its learning-rate scale (<c>[LearningRate]</c>,
     /// <c>ScaleLearningRate</c>, <c>WithLayerwiseDecay</c>), which is also its param group's initial learning rate.

@@ -16,7 +16,7 @@ namespace WdGen
     /// schedulers work as with TorchSharp's own. Each step reads every parameter's data and gradient addresses and
     /// updates all of them in one pass, on the CPU or, when the parameters live there, on their CUDA device (after
     /// libtorch's queued work, on the legacy default stream). Contiguous float32 or bfloat16 parameters and gradients (one
-    /// type for all; bfloat16 on the CPU): anything else is refused, naming the parameter, when the optimizer is built and at
+    /// type for all): anything else is refused, naming the parameter, when the optimizer is built and at
     /// every step.
     /// Save and load its state with <see cref="SaveState"/> and <see cref="LoadState"/>, or with TorchSharp's
     /// <c>save_state_dict</c>/<c>load_state_dict</c>: either way each parameter's state is stored under its name with the

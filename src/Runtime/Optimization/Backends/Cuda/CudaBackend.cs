@@ -58,9 +58,8 @@ namespace WdGen.Optimization.Backends.Cuda
 
         public string Name => _device.Name;
 
-        /// <summary>The CUDA kernels update float32 parameters with state in every format (bfloat16 parameters are CPU-only so far).</summary>
-        public string? Unsupported(StateFormat format, ParameterStorage parameters)
-            => parameters == ParameterStorage.Float32 ? null : "the CUDA kernels update float32 parameters; bfloat16 parameters are CPU-only so far";
+        /// <summary>The CUDA kernels run every state format and parameter storage (multi_tensor.cuh).</summary>
+        public string? Unsupported(StateFormat format, ParameterStorage parameters) => null;
 
         /// <summary>How many kernel launches the last step took (one per table of up to <see cref="TensorsPerLaunch"/> tensors).</summary>
         public int LastLaunchCount { get; private set; }

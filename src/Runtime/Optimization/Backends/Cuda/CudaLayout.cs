@@ -37,6 +37,7 @@ namespace WdGen.Optimization.Backends.Cuda
             Struct(text, typeof(BlockEntry), "wdg_block");
             Flags(text, typeof(TensorHooks), "WDG_HOOKS");
             Flags(text, typeof(StateFormat), "WDG_STATE");
+            Flags(text, typeof(TensorStorage), "WDG_STORAGE");
             text.AppendLine($"#define WDG_INT8_BLOCK {Int8Blocks.BlockSize}");
             text.AppendLine($"#define WDG_INT8_SIGNED_BIAS {Int8Blocks.SignedBias}");
             text.AppendLine($"#define WDG_INT8_UNSIGNED_BIAS {Int8Blocks.UnsignedBias}");

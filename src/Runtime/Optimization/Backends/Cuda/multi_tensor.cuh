@@ -186,6 +186,57 @@ __device__ __forceinline__ void wdg_state_set(float* s, wdg_i64 i, float v, bool
     }
 }
 
+// bfloat16 parameters and gradients (wdg_tensor.storage, TensorStorage): element i of the tensor, read as float32 and
+// written back as the CPU's staged path does: a float32 master copy (param) rounded to nearest even into the model
+// (model), created from the model at its first step; or the bfloat16 parameter itself with stochastic rounding (the
+// random 16 bits a hash of the element index and the step's seed: BFloat16.EncodeStochastic).
+__device__ __forceinline__ unsigned int wdg_hash(unsigned int index, unsigned int seed)
+{
+    unsigned int h = (index ^ seed) * 0x9E3779B1u;
+    h ^= h >> 16;
+    h *= 0x85EBCA6Bu;
+    h ^= h >> 13;
+    h *= 0xC2B2AE35u;
+    return h ^ (h >> 16);
+}
+
+__device__ __forceinline__ float wdg_param_get(const wdg_tensor& t, wdg_i64 i)
+{
+    if (t.storage & WDG_STORAGE_BFLOAT16_PARAMETER)
+    {
+        return wdg_widen(((const unsigned short*)t.param)[i]);
+    }
+
+    return (t.storage & WDG_STORAGE_FIRST_MASTER) ? wdg_widen(((const unsigned short*)t.model)[i]) : t.param[i];
+}
+
+// Stores the updated parameter; returns what the model now holds (for the moving average).
+__device__ __forceinline__ float wdg_param_set(const wdg_tensor& t, wdg_i64 i, float v)
+{
+    if (t.storage & WDG_STORAGE_BFLOAT16_PARAMETER)
+    {
+        wdg_bits b;
+        b.f = v;
+        const unsigned short h = v != v ? (unsigned short)((b.u >> 16) | 0x40u)
+            : (unsigned short)((b.u + (wdg_hash((unsigned int)i, (unsigned int)t.seed) & 0xFFFFu)) >> 16);
+        ((unsigned short*)t.param)[i] = h;
+        return wdg_widen(h);
+    }
+
+    t.param[i] = v;
+    if (t.storage & WDG_STORAGE_MASTER)
+    {
+        ((unsigned short*)t.model)[i] = wdg_round_bf16(v);
+    }
+
+    return v;
+}
+
+__device__ __forceinline__ float wdg_grad_get(const wdg_tensor& t, wdg_i64 i)
+{
+    return (t.storage & WDG_STORAGE_BFLOAT16_GRADIENT) ? wdg_widen(((const unsigned short*)t.grad)[i]) : t.grad[i];
+}
+
 // The engine's generic hooks around every rule (TensorHooks; the same operations as the CPU backend's GradientNorm):
 // the gradient times the clipping scale before the update, and the weights' moving average after it.
 __device__ __forceinline__ float wdg_scaled(const wdg_tensor& t, float g)
@@ -233,7 +284,7 @@ __device__ __forceinline__ unsigned char wdg_int8_encode(float x, float inverse,
 // and encodes the states. Chunks start on block boundaries (the engine checks ChunkElements).
 template <typename Rule>
 __device__ __forceinline__ void wdg_apply_int8(
-    const wdg_tensor& t, const typename Rule::coefficients& c, wdg_i64 start, int n, float* p, const float* g, const float* mask, float* ema)
+    const wdg_tensor& t, const typename Rule::coefficients& c, wdg_i64 start, int n, const float* mask, float* ema)
 {
     unsigned char* codes[WDG_STATES];
     float* scales[WDG_STATES];
@@ -271,7 +322,7 @@ __device__ __forceinline__ void wdg_apply_int8(
 
             for (int i = first; i < last; i++)
             {
-                float rp = p[i];
+                float rp = wdg_param_get(t, start + i);
                 float rs[WDG_STATES];
 #pragma unroll
                 for (int k = 0; k < WDG_STATES; k++)
@@ -279,7 +330,7 @@ __device__ __forceinline__ void wdg_apply_int8(
                     rs[k] = codes[k] == 0 ? 0.0f : wdg_int8_decode(codes[k][i], old[k], (t.non_negative >> k) & 1);
                 }
 
-                Rule::update(c, rp, wdg_scaled(t, g[i]), rs, mask == 0 ? 1.0f : mask[i]);
+                Rule::update(c, rp, wdg_scaled(t, wdg_grad_get(t, start + i)), rs, mask == 0 ? 1.0f : mask[i]);
                 if (pass == 0)
                 {
 #pragma unroll
@@ -294,10 +345,10 @@ __device__ __forceinline__ void wdg_apply_int8(
                     continue;
                 }
 
-                p[i] = rp;
+                const float held = wdg_param_set(t, start + i, rp);
                 if (ema != 0)
                 {
-                    ema[i] = wdg_average(t, rp, ema[i]);
+                    ema[i] = wdg_average(t, held, ema[i]);
                 }
 
 #pragma unroll
@@ -355,13 +406,13 @@ __device__ __forceinline__ void wdg_apply(
     float* ema = (t.hooks & WDG_HOOKS_EMA) ? t.ema + start : 0;
     if (t.format == WDG_STATE_INT8)
     {
-        wdg_apply_int8<Rule>(t, c, start, n, p, g, mask, ema);
+        wdg_apply_int8<Rule>(t, c, start, n, mask, ema);
         return;
     }
 
     float* s[WDG_STATES];
     const bool half = t.format == WDG_STATE_BFLOAT16;
-    bool vector = n % WDG_ILP == 0 && wdg_aligned(p) && wdg_aligned(g) && (mask == 0 || wdg_aligned(mask)) && (ema == 0 || wdg_aligned(ema));
+    bool vector = t.storage == 0 && n % WDG_ILP == 0 && wdg_aligned(p) && wdg_aligned(g) && (mask == 0 || wdg_aligned(mask)) && (ema == 0 || wdg_aligned(ema));
 #pragma unroll
     for (int k = 0; k < WDG_STATES; k++)
     {
@@ -448,8 +499,8 @@ __device__ __forceinline__ void wdg_apply(
 
             if (i < n)
             {
-                rp[e] = p[i];
-                rg[e] = g[i];
+                rp[e] = wdg_param_get(t, start + i);
+                rg[e] = wdg_grad_get(t, start + i);
                 if (mask != 0)
                 {
                     rmask[e] = mask[i];
@@ -478,10 +529,10 @@ __device__ __forceinline__ void wdg_apply(
             const int i = base + tid + e * threads;
             if (i < n)
             {
-                p[i] = rp[e];
+                const float held = wdg_param_set(t, start + i, rp[e]);
                 if (ema != 0)
                 {
-                    ema[i] = wdg_average(t, rp[e], ema[i]);
+                    ema[i] = wdg_average(t, held, ema[i]);
                 }
 
 #pragma unroll
@@ -522,11 +573,10 @@ extern "C" __global__ void WDG_LAUNCH_BOUNDS(WDG_THREADS) wdgen_nonfinite(
     const wdg_i64 start = (wdg_i64)b.chunk * chunk_size;
     const wdg_i64 remaining = t.numel - start;
     const int n = remaining < chunk_size ? (int)remaining : chunk_size;
-    const float* g = t.grad + start;
     bool bad = false;
     for (int i = WDG_TID_X(); i < n; i += WDG_BDIM_X())
     {
-        const float z = WDG_MUL(g[i], 0.0f);
+        const float z = WDG_MUL(wdg_grad_get(t, start + i), 0.0f);
         bad = bad || z != z;
     }
 
@@ -552,11 +602,10 @@ extern "C" __global__ void WDG_LAUNCH_BOUNDS(WDG_THREADS) wdgen_sum_squares(
     const wdg_i64 start = (wdg_i64)b.chunk * chunk_size;
     const wdg_i64 remaining = t.numel - start;
     const int n = remaining < chunk_size ? (int)remaining : chunk_size;
-    const float* g = t.grad + start;
     double sum = 0.0;
     for (int i = WDG_TID_X(); i < n; i += WDG_BDIM_X())
     {
-        const double d = (double)g[i];
+        const double d = (double)wdg_grad_get(t, start + i);
         sum = sum + d * d;
     }
 

@@ -44,6 +44,14 @@ namespace WdGen.Cuda.Device
 
             foreach (var algorithm in Algorithms)
             {
+                foreach (var format in new[] { StateFormat.BFloat16, StateFormat.Int8 })
+                {
+                    Run($"{Name(algorithm)} {format} state", check => SmallState(check, algorithm, format));
+                }
+            }
+
+            foreach (var algorithm in Algorithms)
+            {
                 Run($"{Name(algorithm)} unaligned device buffers (SetBuffers)", check => Unaligned(check, algorithm));
             }
 
@@ -75,11 +83,31 @@ namespace WdGen.Cuda.Device
             _done(check);
         }
 
-        private OptimizerEngine Gpu(FusedAlgorithm algorithm, FusedGroupOptions[] groups, FusedParameterSpec[] specs, FusedEngineOptions? options, string fingerprint = "fp")
-            => new(algorithm, groups, specs, fingerprint, options, _target.NewBackend);
+        private OptimizerEngine Gpu(FusedAlgorithm algorithm, FusedGroupOptions[] groups, FusedParameterSpec[] specs, FusedEngineOptions? options, string fingerprint = "fp", StateFormat state = StateFormat.Float32)
+            => new(algorithm, groups, specs, fingerprint, options, _target.NewBackend, state);
 
-        private static OptimizerEngine Cpu(FusedAlgorithm algorithm, FusedGroupOptions[] groups, FusedParameterSpec[] specs, FusedEngineOptions? options, string fingerprint = "fp")
-            => new(algorithm, groups, specs, fingerprint, options);
+        private static OptimizerEngine Cpu(FusedAlgorithm algorithm, FusedGroupOptions[] groups, FusedParameterSpec[] specs, FusedEngineOptions? options, string fingerprint = "fp", StateFormat state = StateFormat.Float32)
+            => new(algorithm, groups, specs, fingerprint, options, null, state);
+
+        /// <summary>bfloat16 or int8 state: the kernels' codes and block scales are the CPU engine's, bit for bit.</summary>
+        private void SmallState(CheckResult check, FusedAlgorithm algorithm, StateFormat format)
+        {
+            var scenario = Enumerable.Range(1, 50).Select(seed => Scenario.Random(algorithm, seed, small: _target.Emulated))
+                .First(s => s.Specs.Count(spec => spec.Length >= 4096) >= 2);
+            check.Description = scenario.Describe + ", chunks of 4,096";
+            var options = new FusedEngineOptions { ChunkElements = 4096 };
+            using var cpu = Cpu(algorithm, scenario.Groups(), scenario.Specs, options, state: format);
+            using var gpu = Gpu(algorithm, scenario.Groups(), scenario.Specs, options, state: format);
+            var cpuParams = scenario.Initial();
+            var gpuParams = scenario.Initial();
+            for (var step = 0; step < 4; step++)
+            {
+                var grads = scenario.Gradients(step);
+                check.Results(cpu.Step(cpuParams, grads), gpu.Step(gpuParams, grads), $"step {step}");
+                check.Parameters(cpuParams, gpuParams, scenario.Specs, $"step {step}");
+                check.States(cpu, gpu, $"step {step}");
+            }
+        }
 
         private void RandomScenario(CheckResult check, Scenario scenario)
         {

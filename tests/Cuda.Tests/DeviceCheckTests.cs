@@ -102,7 +102,7 @@ namespace WdGen.Cuda.Tests
             Assert.Equal(0, correctness.GetProperty("failed_checks").GetInt32());
             Assert.True(correctness.GetProperty("elements_compared").GetInt64() > 10_000_000);
             var names = correctness.GetProperty("detail").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToList();
-            foreach (var expected in new[] { "AdamW random scenario 1", "Adam random scenario 4", "SGD random scenario 2", "SGD unaligned device buffers (SetBuffers)", "AdamW, 5,000 tensors (> 4096 per launch)", "Adam, 40 groups (> 32 coefficient rows per launch)", "SGD state files CPU -> GPU -> CPU" })
+            foreach (var expected in new[] { "AdamW random scenario 1", "Adam random scenario 4", "SGD random scenario 2", "SGD unaligned device buffers (SetBuffers)", "AdamW, 5,000 tensors (> 4096 per launch)", "Adam, 40 groups (> 32 coefficient rows per launch)", "SGD state files CPU -> GPU -> CPU", "AdamW BFloat16 state", "Lion Int8 state" })
             {
                 Assert.Contains(expected, names);
             }

@@ -79,6 +79,12 @@ var fusedTimes = new List<double>();
 var referenceTimes = new List<double>();
 var floorRates = new List<double>();
 var allocated = 0L;
+
+// The same fused AdamW with smaller state (StateFormat): timed in the same loop, over the same tensors.
+using var bfloat16State = groups.ToFusedAdamW(LearningRate, WeightDecay, state: StateFormat.BFloat16);
+using var int8State = groups.ToFusedAdamW(LearningRate, WeightDecay, state: StateFormat.Int8);
+var bfloat16Times = new List<double>();
+var int8Times = new List<double>();
 var timing = new ProgressBar("timing", timedSteps);
 for (var i = 0; i < timedSteps; i++)
 {
@@ -91,6 +97,12 @@ for (var i = 0; i < timedSteps; i++)
     reference.step();
     referenceTimes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
     floorRates.Add(floor.Pass());
+    start = Stopwatch.GetTimestamp();
+    bfloat16State.step();
+    bfloat16Times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    start = Stopwatch.GetTimestamp();
+    int8State.step();
+    int8Times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
     timing.Report(i + 1, $"fused {fusedTimes[^1]:F0} ms, TorchSharp {referenceTimes[^1]:F0} ms");
 }
 
@@ -104,8 +116,17 @@ Row("memory-bandwidth floor (measured)", floorMs);
 Row("WdGen fused AdamW", fusedMs);
 Row("TorchSharp's AdamW", referenceMs);
 Console.WriteLine($"  TorchSharp's AdamW takes {referenceMs / fusedMs:F1}× as long as WdGen's; managed bytes the fused steps allocated (calling thread): {allocated:N0}.");
+Console.WriteLine();
+Console.WriteLine("  | the same fused AdamW, state stored as | ms (median) | state held | × float32 state |");
+Console.WriteLine("  |---------------------------------------|------------:|-----------:|----------------:|");
+StateRow("StateFormat.Float32 (default)", fusedMs, fused.StateBytes);
+StateRow("StateFormat.BFloat16", Median(bfloat16Times), bfloat16State.StateBytes);
+StateRow("StateFormat.Int8 (blocks of 256)", Median(int8Times), int8State.StateBytes);
 Console.WriteLine("  (a shared machine: compare the ratios, measured side by side, rather than the absolute times)");
 return 0;
+
+void StateRow(string name, double ms, long bytes)
+    => Console.WriteLine($"  | {name,-37} | {ms,11:F1} | {bytes / 1e6,7:N0} MB | {ms / fusedMs,15:F2} |");
 
 // The same standard-normal gradient, drawn per step, for each tensor of both models (a tied tensor once).
 void SetGradients(int step)

@@ -66,7 +66,8 @@ namespace WdGen.Benchmarks
                  "for torch rows it is the fp32 minimum, unfused paths move more). **state B held** is optimizer state per parameter " +
                  "(`StateBytes` for WdGen; 8 for torch's two fp32 moments). **% of floor** is the bandwidth floor's time for the row's own " +
                  "B/param over the row's time. The floor is the better of a STREAM-style triad and an AdamW-shaped stream over " +
-                 $"{floorElements * 4 >> 20} MiB arrays, one pass right before every timed WdGen Float32 step (same load), best pass per set.");
+                 $"{floorElements * 4 >> 20} MiB arrays, one pass right before every timed WdGen Float32 step (same load), best pass per set. " +
+                 "The three WdGen rows step in turn, step after step (the same load for their ratios).");
             Line();
             Line("| set | params | tensors | implementation | median ms/step | x WdGen fp32 | B/param moved | state B/param held | % of floor |");
             Line("|---|---:|---:|---|---:|---:|---:|---:|---:|");
@@ -145,34 +146,51 @@ namespace WdGen.Benchmarks
             var small = total < 1_000_000; // microseconds per step: more warm-up and timed steps (the JIT's tiers settle)
             var warmup = small ? 200 : 2;
             var timed = small ? Math.Max(iters, 200) : iters;
-            foreach (var format in new[] { StateFormat.Float32, StateFormat.BFloat16, StateFormat.Int8 })
+            // The three state formats step in turn, step after step, so their ratios see the same machine load; a floor
+            // pass runs right before each timed float32 step. (The same parameter values serve every engine: fine for timing.)
+            var formats = new[] { StateFormat.Float32, StateFormat.BFloat16, StateFormat.Int8 };
+            var engines = new OptimizerEngine?[formats.Length];
+            try
             {
-                var name = $"WdGen fused AdamW, {format} state";
-                try
+                for (var f = 0; f < formats.Length; f++)
                 {
-                    // Fresh parameters for each format would cost a copy of the set; the same values are fine for timing.
-                    using var opt = new OptimizerEngine(FusedAlgorithm.AdamW, groups, specs, "bench", new FusedEngineOptions { ThreadCount = threads }, null, format);
-                    for (var i = 0; i < n; i++)
+                    try
                     {
-                        opt.SetBuffers(i, (nint)p[i], lengths[i], (nint)g[i], lengths[i]);
+                        engines[f] = new OptimizerEngine(FusedAlgorithm.AdamW, groups, specs, "bench", new FusedEngineOptions { ThreadCount = threads }, null, formats[f]);
+                        for (var i = 0; i < n; i++)
+                        {
+                            engines[f]!.SetBuffers(i, (nint)p[i], lengths[i], (nint)g[i], lengths[i]);
+                        }
                     }
-
-                    for (var w = 0; w < warmup; w++)
+                    catch (NotSupportedException e)
                     {
-                        opt.Step();
+                        engines[f] = null;
+                        results.Add(($"WdGen fused AdamW, {formats[f]} state", null, 0, 0, "n/a (" + e.Message + ")"));
                     }
+                }
 
-                    var times = new double[timed];
-                    var floors = new double[timed];
-                    if (format == StateFormat.Float32)
+                for (var w = 0; w < warmup; w++)
+                {
+                    foreach (var engine in engines)
                     {
-                        floor.Reset();
+                        engine?.Step();
                     }
+                }
 
-                    long allocated = 0;
-                    for (var k = 0; k < timed; k++)
+                var times = formats.Select(_ => new double[timed]).ToArray();
+                var allocated = new long[formats.Length];
+                var floors = new double[timed];
+                floor.Reset();
+                for (var k = 0; k < timed; k++)
+                {
+                    for (var f = 0; f < formats.Length; f++)
                     {
-                        if (format == StateFormat.Float32 && k < iters)
+                        if (engines[f] is not { } opt)
+                        {
+                            continue;
+                        }
+
+                        if (f == 0 && k < iters)
                         {
                             floors[k] = floor.Pass();
                         }
@@ -180,24 +198,35 @@ namespace WdGen.Benchmarks
                         var before = GC.GetTotalAllocatedBytes(precise: true);
                         var t0 = Stopwatch.GetTimestamp(); // Stopwatch.StartNew() would allocate
                         opt.Step();
-                        times[k] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-                        allocated += GC.GetTotalAllocatedBytes(precise: true) - before;
+                        times[f][k] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                        allocated[f] += GC.GetTotalAllocatedBytes(precise: true) - before;
+                    }
+                }
+
+                floorGBs = floors.Max();
+                results.Insert(0, ("bandwidth floor", Fp32BytesPerParam * total / (floorGBs * 1e9) * 1e3, Fp32BytesPerParam, 0, null));
+                for (var f = 0; f < formats.Length; f++)
+                {
+                    if (engines[f] is not { } opt)
+                    {
+                        continue;
                     }
 
                     var state = opt.StateBytes / (double)total;
-                    if (format == StateFormat.Float32)
+                    if (f == 0)
                     {
-                        floorGBs = floors.Max();
-                        results.Insert(0, ("bandwidth floor", Fp32BytesPerParam * total / (floorGBs * 1e9) * 1e3, Fp32BytesPerParam, 0, null));
                         notes.Add($"WdGen: {opt.WorkList.Chunks.Length} chunks of ≤ {opt.WorkList.ChunkElements} in {opt.WorkList.BatchCount} batches");
                     }
 
-                    results.Add((name, Stats.Median(times), 12 + 2 * state, state, null));
-                    notes.Add($"{format}: {allocated / (double)timed:F0} B allocated per step (process-wide)");
+                    results.Add(($"WdGen fused AdamW, {formats[f]} state", Stats.Median(times[f]), 12 + 2 * state, state, null));
+                    notes.Add($"{formats[f]}: {allocated[f] / (double)timed:F0} B allocated per step (process-wide)");
                 }
-                catch (NotSupportedException e)
+            }
+            finally
+            {
+                foreach (var engine in engines)
                 {
-                    results.Add((name, null, 0, 0, "n/a (" + e.Message + ")"));
+                    engine?.Dispose();
                 }
             }
 

@@ -64,7 +64,7 @@ namespace WdGen.Samples.Gpt
             var length = tokens.shape[1];
             if (length != Config.BlockSize) throw new ArgumentException($"The model reads windows of exactly {Config.BlockSize} tokens, not {length}.");
             var positions = torch.arange(length, dtype: ScalarType.Int64);
-            var x = wte.call(tokens) + wpe.call(positions);
+            var x = wte.call(tokens).add(wpe.call(positions), KeptScalars.One);
             foreach (var block in blocks)
             {
                 x = block.call(x);
@@ -97,8 +97,8 @@ namespace WdGen.Samples.Gpt
 
         public override Tensor forward(Tensor x)
         {
-            x = x + attn.call(norm1.call(x));
-            return x + mlp.call(norm2.call(x));
+            x = x.add(attn.call(norm1.call(x)), KeptScalars.One);
+            return x.add(mlp.call(norm2.call(x)), KeptScalars.One);
         }
     }
 
@@ -111,12 +111,14 @@ namespace WdGen.Samples.Gpt
         private readonly Linear proj;
         private readonly int heads;
         private readonly float[] maskValues;
+        private readonly Scalar scale; // 1/√(head size), kept alive (see KeptScalars)
 
         public CausalSelfAttention(GptConfig config)
             : base(nameof(CausalSelfAttention))
         {
             if (config.Width % config.Heads != 0) throw new ArgumentException("Width must be a multiple of Heads.");
             heads = config.Heads;
+            scale = 1.0 / Math.Sqrt(config.Width / config.Heads);
             query = nn.Linear(config.Width, config.Width);
             key = nn.Linear(config.Width, config.Width);
             value = nn.Linear(config.Width, config.Width);
@@ -146,7 +148,7 @@ namespace WdGen.Samples.Gpt
             var k = Heads(key);
             var v = Heads(value);
             var mask = torch.tensor(maskValues, new long[] { length, length });
-            var scores = q.matmul(k.transpose(-2, -1)) * (1.0 / Math.Sqrt(headSize)) + mask;
+            var scores = q.matmul(k.transpose(-2, -1)).mul(scale).add(mask, KeptScalars.One);
             var attention = nn.functional.softmax(scores, -1);
             var y = attention.matmul(v).transpose(1, 2).contiguous().view(batch, length, width);
             return proj.call(y);
@@ -162,7 +164,7 @@ namespace WdGen.Samples.Gpt
     public sealed class RMSNorm : nn.Module<Tensor, Tensor>
     {
         private readonly Parameter weight;
-        private readonly double eps;
+        private readonly Scalar eps; // kept alive (see KeptScalars)
 
         public RMSNorm(int width, double eps = 1e-6)
             : base(nameof(RMSNorm))
@@ -172,6 +174,6 @@ namespace WdGen.Samples.Gpt
             RegisterComponents();
         }
 
-        public override Tensor forward(Tensor x) => x / (x.square().mean(new long[] { -1 }, true) + eps).sqrt() * weight;
+        public override Tensor forward(Tensor x) => x / x.square().mean(new long[] { -1 }, true).add(eps).sqrt() * weight;
     }
 }

@@ -2,6 +2,7 @@ using System;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using WdGen.Samples;
 
 namespace WdGen.Showcase
 {
@@ -46,7 +47,7 @@ namespace WdGen.Showcase
         /// <summary>Token ids [batch, time] → logits [batch, time, vocabulary].</summary>
         public override Tensor forward(Tensor tokens)
         {
-            var x = wte.call(tokens) + wpe.call(torch.arange(tokens.shape[1], dtype: ScalarType.Int64));
+            var x = wte.call(tokens).add(wpe.call(torch.arange(tokens.shape[1], dtype: ScalarType.Int64)), KeptScalars.One);
             foreach (var block in h)
             {
                 x = block.call(x);
@@ -75,8 +76,8 @@ namespace WdGen.Showcase
 
             public override Tensor forward(Tensor x)
             {
-                x = x + attn.call(ln_1.call(x));
-                return x + mlp.call(ln_2.call(x));
+                x = x.add(attn.call(ln_1.call(x)), KeptScalars.One);
+                return x.add(mlp.call(ln_2.call(x)), KeptScalars.One);
             }
         }
 

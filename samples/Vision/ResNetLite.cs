@@ -67,6 +67,6 @@ namespace WdGen.Samples.Vision
             RegisterComponents();
         }
 
-        public override Tensor forward(Tensor input) => act.call(body.call(input) + shortcut.call(input));
+        public override Tensor forward(Tensor input) => act.call(body.call(input).add(shortcut.call(input), KeptScalars.One));
     }
 }

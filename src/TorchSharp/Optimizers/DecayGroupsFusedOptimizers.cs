@@ -46,7 +46,7 @@ namespace WdGen
             double? maxGradNorm = null,
             LearningRateSchedule? schedule = null,
             double? ema = null)
-            => new FusedTorchSharpOptimizer(groups, FusedAlgorithm.AdamW, weightDecay, Adaptive(lr, beta1, beta2, eps, amsgrad, maximize), decayMasks, engineOptions, new FusedSettings(state, masterWeights)).Configure(groups, maxGradNorm, schedule, ema);
+            => new(groups, FusedAlgorithm.AdamW, weightDecay, Adaptive(lr, beta1, beta2, eps, amsgrad, maximize), decayMasks, engineOptions, new FusedSettings(state, masterWeights, maxGradNorm, schedule, ema));
 
         /// <summary>A fused Adam (L2: <c>g ← g + wd·mask·p</c>, then the Adam update) over <paramref name="groups"/>.</summary>
         public static FusedTorchSharpOptimizer ToFusedAdam(
@@ -65,7 +65,7 @@ namespace WdGen
             double? maxGradNorm = null,
             LearningRateSchedule? schedule = null,
             double? ema = null)
-            => new FusedTorchSharpOptimizer(groups, FusedAlgorithm.Adam, weightDecay, Adaptive(lr, beta1, beta2, eps, amsgrad, maximize), decayMasks, engineOptions, new FusedSettings(state, masterWeights)).Configure(groups, maxGradNorm, schedule, ema);
+            => new(groups, FusedAlgorithm.Adam, weightDecay, Adaptive(lr, beta1, beta2, eps, amsgrad, maximize), decayMasks, engineOptions, new FusedSettings(state, masterWeights, maxGradNorm, schedule, ema));
 
         /// <summary>A fused SGD (momentum, dampening, Nesterov, L2 weight decay) over <paramref name="groups"/>.</summary>
         public static FusedTorchSharpOptimizer ToFusedSgd(
@@ -83,14 +83,14 @@ namespace WdGen
             double? maxGradNorm = null,
             LearningRateSchedule? schedule = null,
             double? ema = null)
-            => new FusedTorchSharpOptimizer(
+            => new(
                 groups,
                 FusedAlgorithm.Sgd,
                 weightDecay,
                 new FusedGroupOptions { LearningRate = learningRate, Momentum = momentum, Dampening = dampening, Nesterov = nesterov, Maximize = maximize },
                 decayMasks,
                 engineOptions,
-                new FusedSettings(state, masterWeights)).Configure(groups, maxGradNorm, schedule, ema);
+                new FusedSettings(state, masterWeights, maxGradNorm, schedule, ema));
 
         /// <summary>
         /// A fused Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms", with decoupled decay:
@@ -113,14 +113,14 @@ namespace WdGen
             double? maxGradNorm = null,
             LearningRateSchedule? schedule = null,
             double? ema = null)
-            => new FusedTorchSharpOptimizer(
+            => new(
                 groups,
                 FusedAlgorithm.Lion,
                 weightDecay,
                 new FusedGroupOptions { LearningRate = lr, Beta1 = beta1, Beta2 = beta2, Maximize = maximize },
                 decayMasks,
                 engineOptions,
-                new FusedSettings(state, masterWeights)).Configure(groups, maxGradNorm, schedule, ema);
+                new FusedSettings(state, masterWeights, maxGradNorm, schedule, ema));
 
         private static FusedGroupOptions Adaptive(double lr, double beta1, double beta2, double eps, bool amsgrad, bool maximize)
             => new() { LearningRate = lr, Beta1 = beta1, Beta2 = beta2, Eps = eps, Amsgrad = amsgrad, Maximize = maximize };

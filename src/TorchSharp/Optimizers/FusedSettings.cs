@@ -4,9 +4,10 @@ namespace WdGen
 {
     /// <summary>
     /// What a fused optimizer's factory methods pass on besides the update rule's hyper-parameters: the numerics of the
-    /// state and of the parameters. One record, so a new setting touches the factories and the constructor only.
+    /// state and of the parameters, and the training-loop options (clipping, schedule, moving average). One record, so a
+    /// new setting touches the factories and the constructor only.
     /// </summary>
-    internal sealed record FusedSettings(StateFormat State, bool? MasterWeights)
+    internal sealed record FusedSettings(StateFormat State, bool? MasterWeights, double? MaxGradNorm, LearningRateSchedule? Schedule, double? Ema)
     {
         /// <summary>The engine's parameter storage for parameters of <paramref name="type"/>, or why it cannot be had.</summary>
         public ParameterStorage StorageFor(TorchSharp.torch.ScalarType type)

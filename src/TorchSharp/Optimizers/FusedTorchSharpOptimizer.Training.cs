@@ -119,17 +119,17 @@ namespace WdGen
         }
 
         /// <summary>Applies the training-loop options of the <c>ToFused…</c> methods; disposes the optimizer when one is refused.</summary>
-        internal FusedTorchSharpOptimizer Configure(DecayGroups<Parameter> groups, double? maxGradNorm, LearningRateSchedule? schedule, double? ema)
+        private void Configure(DecayGroups<Parameter> groups, FusedSettings settings)
         {
             try
             {
-                MaxGradNorm = maxGradNorm;
-                engine.Schedule = schedule;
-                if (ema is { } decay)
+                MaxGradNorm = settings.MaxGradNorm;
+                engine.Schedule = settings.Schedule;
+                if (settings.Ema is { } decay)
                 {
                     if (!(decay > 0 && decay < 1))
                     {
-                        throw new ArgumentOutOfRangeException(nameof(ema), decay, "ema (the moving average's decay) must be in (0, 1), e.g. 0.999 (0 would make the average the weights themselves).");
+                        throw new ArgumentOutOfRangeException("ema", decay, "ema (the moving average's decay) must be in (0, 1), e.g. 0.999 (0 would make the average the weights themselves).");
                     }
 
                     engine.EnableEma(decay);
@@ -149,8 +149,6 @@ namespace WdGen
                         }
                     }
                 }
-
-                return this;
             }
             catch
             {
@@ -170,7 +168,7 @@ namespace WdGen
         {
             for (var i = 0; i < tensors.Length; i++)
             {
-                engine.OverwriteMaster(i, fromModel: true);
+                engine.ReloadMaster(i);
             }
         }
 

@@ -103,6 +103,8 @@ namespace WdGen
             {
                 _state[tensors[i].Handle] = new ParameterState(this, i, tensors[i]);
             }
+
+            Configure(groups, settings);
         }
 
         /// <summary>Bytes of optimizer state held (on the parameters' device).</summary>

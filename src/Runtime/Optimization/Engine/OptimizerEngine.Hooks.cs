@@ -63,23 +63,14 @@ namespace WdGen.Optimization.Engine
                 throw new InvalidOperationException("The moving average is already enabled.");
             }
 
-            long total = 0;
-            var offsets = new long[_specs.Length];
-            for (var p = 0; p < _specs.Length; p++)
-            {
-                offsets[p] = total;
-                total += ((_specs[p].Length * sizeof(float)) + 63) & ~63L;
-            }
-
-            _emaArena = Backend.Allocate(total);
             _emaDecay = decay;
             _emaReady = new bool[_specs.Length];
-            for (var p = 0; p < _specs.Length; p++)
+            _emaArena = AllocateArena(Float32Bytes, (p, address) =>
             {
-                _slots[p].Ema = (float*)(_emaArena + offsets[p]);
+                _slots[p].Ema = (float*)address;
                 _slots[p].EmaDecay = (float)decay;
                 _slots[p].EmaRest = (float)(1 - decay);
-            }
+            });
         }
 
         /// <summary>Whether parameter <paramref name="index"/> has a moving average yet (it starts at its first step).</summary>

@@ -459,21 +459,27 @@ namespace WdGen.Optimization.Engine
         }
 
         /// <summary>
-        /// bfloat16 parameters with master weights: replaces parameter <paramref name="index"/>'s float32 master copy with
-        /// <paramref name="values"/> (after the caller wrote the model's weights), or, when null, makes the next step create
-        /// it again from the model's bfloat16 weights. Without master weights it does nothing.
+        /// bfloat16 parameters with master weights: makes the next step create parameter <paramref name="index"/>'s float32
+        /// master copy again from the model's bfloat16 weights. Without master weights it does nothing.
         /// </summary>
-        public void OverwriteMaster(int index, ReadOnlySpan<float> values = default, bool fromModel = false)
+        public void ReloadMaster(int index)
+        {
+            ThrowIfDisposed();
+            if (Storage == ParameterStorage.BFloat16Master)
+            {
+                _masterReady![index] = false;
+            }
+        }
+
+        /// <summary>
+        /// bfloat16 parameters with master weights: replaces parameter <paramref name="index"/>'s float32 master copy with
+        /// <paramref name="values"/> (after the caller wrote them, rounded, into the model). Without master weights it does nothing.
+        /// </summary>
+        public void OverwriteMaster(int index, ReadOnlySpan<float> values)
         {
             ThrowIfDisposed();
             if (Storage != ParameterStorage.BFloat16Master)
             {
-                return;
-            }
-
-            if (fromModel)
-            {
-                _masterReady![index] = false;
                 return;
             }
 
@@ -508,64 +514,65 @@ namespace WdGen.Optimization.Engine
             }
         }
 
-        /// <summary>Moments and masks in one arena each, every tensor 64-byte aligned, in work-list order (so consecutive
-        /// small tensors are consecutive in memory and the hardware prefetchers keep streaming across them).</summary>
+        /// <summary>The arena-allocated states, the master copies of bfloat16 parameters and the decay masks, one arena each.</summary>
         private void AllocateArenas(bool[] masked)
         {
-            // Byte offsets: state in each tensor's format, masks in float32.
-            var offsets = new long[_specs.Length];
-            var maskOffsets = new long[_specs.Length];
-            long total = 0, maskTotal = 0;
-            for (var p = 0; p < _specs.Length; p++)
-            {
-                offsets[p] = total;
-                total += (StateBytesOf(p) + 63) & ~63L;
-                maskOffsets[p] = maskTotal;
-                maskTotal += ((_specs[p].Length * sizeof(float)) + 63) & ~63L;
-            }
-
             for (var k = 0; k < Algorithm.States.Count; k++)
             {
-                if (Algorithm.States[k].Allocation != StateAllocation.Arena)
+                if (Algorithm.States[k].Allocation == StateAllocation.Arena)
                 {
-                    continue;
-                }
-
-                _arenas[k] = Backend.Allocate(total);
-                for (var p = 0; p < _specs.Length; p++)
-                {
-                    _slots[p].SetState(k, (float*)(_arenas[k] + offsets[p]));
+                    var state = k;
+                    _arenas[k] = AllocateArena(StateBytesOf, (p, address) => _slots[p].SetState(state, (float*)address));
                 }
             }
 
             if (Storage == ParameterStorage.BFloat16Master)
             {
-                _masterArena = Backend.Allocate(maskTotal);
                 _masterReady = new bool[_specs.Length];
-                for (var p = 0; p < _specs.Length; p++)
-                {
-                    _slots[p].Param = (float*)(_masterArena + maskOffsets[p]);
-                }
+                _masterArena = AllocateArena(Float32Bytes, (p, address) => _slots[p].Param = (float*)address);
             }
 
-            if (Array.IndexOf(masked, true) < 0)
+            if (Array.IndexOf(masked, true) >= 0)
             {
-                return;
-            }
-
-            _maskArena = Backend.Allocate(maskTotal);
-            for (var p = 0; p < _specs.Length; p++)
-            {
-                if (_specs[p].DecayMask is { } mask)
+                _maskArena = AllocateArena(Float32Bytes, (p, address) =>
                 {
-                    _slots[p].Mask = (float*)(_maskArena + maskOffsets[p]);
-                    fixed (float* m = mask)
+                    if (_specs[p].DecayMask is { } mask)
                     {
-                        Backend.Upload((nint)_slots[p].Mask, m, mask.LongLength * sizeof(float));
+                        _slots[p].Mask = (float*)address;
+                        fixed (float* m = mask)
+                        {
+                            Backend.Upload(address, m, mask.LongLength * sizeof(float));
+                        }
                     }
-                }
+                });
             }
         }
+
+        /// <summary>
+        /// One buffer per tensor in one arena, in work-list order and 64-byte aligned (consecutive small tensors stay
+        /// consecutive in memory, so the hardware prefetchers keep streaming across them): <paramref name="place"/> gets
+        /// each tensor's address. Returns the arena, which the engine frees.
+        /// </summary>
+        private nint AllocateArena(Func<int, long> bytes, Action<int, nint> place)
+        {
+            var offsets = new long[_specs.Length];
+            long total = 0;
+            for (var p = 0; p < _specs.Length; p++)
+            {
+                offsets[p] = total;
+                total += (bytes(p) + 63) & ~63L;
+            }
+
+            var arena = Backend.Allocate(total);
+            for (var p = 0; p < _specs.Length; p++)
+            {
+                place(p, arena + (nint)offsets[p]);
+            }
+
+            return arena;
+        }
+
+        private long Float32Bytes(int p) => _specs[p].Length * sizeof(float);
 
         private bool InArena(int k) => _arenas[k] != 0;
 

@@ -50,53 +50,40 @@ namespace WdGen.Optimization.Formats
         public static float* Scales(byte* buffer, long elements, long start) => (float*)(buffer + ((elements + 63) & ~63L)) + (start / BlockSize);
 
         /// <summary>Decodes <paramref name="count"/> elements from <paramref name="start"/> (a block boundary).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Decode(StateRange range, byte* buffer, long elements, long start, float* destination, int count)
         {
             var scales = Scales(buffer, elements, start);
             for (var b = 0; b < count; b += BlockSize)
             {
                 var n = Math.Min(BlockSize, count - b);
+                var codes = buffer + start + b;
                 if (range == StateRange.Signed)
                 {
-                    DecodeSigned((sbyte*)buffer + start + b, scales[b / BlockSize], destination + b, n);
+                    Decode(codes, scales[b / BlockSize], destination + b, n, SignedBias, signed: true); // constants: one inlined copy each
                 }
                 else
                 {
-                    DecodeSquared(buffer + start + b, scales[b / BlockSize], destination + b, n);
+                    Decode(codes, scales[b / BlockSize], destination + b, n, UnsignedBias, signed: false);
                 }
             }
         }
 
         /// <summary>Encodes <paramref name="count"/> elements from <paramref name="start"/> (a block boundary; the count
         /// covers whole blocks or reaches the tensor's end).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Encode(StateRange range, float* source, byte* buffer, long elements, long start, int count)
         {
             var scales = Scales(buffer, elements, start);
             for (var b = 0; b < count; b += BlockSize)
             {
                 var n = Math.Min(BlockSize, count - b);
-                if (range == StateRange.Signed)
-                {
-                    scales[b / BlockSize] = EncodeSigned(source + b, (sbyte*)buffer + start + b, n);
-                }
-                else
-                {
-                    scales[b / BlockSize] = EncodeSquared(source + b, buffer + start + b, n);
-                }
+                var codes = buffer + start + b;
+                scales[b / BlockSize] = range == StateRange.Signed
+                    ? Encode(source + b, codes, n, SignedBias, signed: true)
+                    : Encode(source + b, codes, n, UnsignedBias, signed: false);
             }
         }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static float EncodeSigned(float* x, sbyte* codes, int n) => Encode(x, (byte*)codes, n, SignedBias, signed: true);
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static float EncodeSquared(float* v, byte* codes, int n) => Encode(v, codes, n, UnsignedBias, signed: false);
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void DecodeSigned(sbyte* codes, float scale, float* x, int n) => Decode((byte*)codes, scale, x, n, SignedBias, signed: true);
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void DecodeSquared(byte* codes, float scale, float* v, int n) => Decode(codes, scale, v, n, UnsignedBias, signed: false);
 
         /// <summary>
         /// Codes of a block: y = |x|/scale rounded to 3 significant bits (nearest, ties to even) by integer arithmetic

@@ -22,11 +22,17 @@ namespace WdGen.Optimization.Backends.Cpu
         /// Σ x[i]² in double: lane j sums x[j], x[j + Lanes], … in order (each square is exact in double), then the lanes
         /// are added in lane order. Independent of the vector width, so the CUDA kernel's order is the same.
         /// </summary>
+        public static double SumOfSquares(float* x, int length) => SumOfSquares(x, null, length);
+
+        /// <summary>As <see cref="SumOfSquares(float*, int)"/> for bfloat16 gradients (widened exactly, the same lane order).</summary>
+        public static double SumOfSquares(ushort* x, int length) => SumOfSquares(null, x, length);
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         [SkipLocalsInit]
-        public static double SumOfSquares(float* x, int length)
+        private static double SumOfSquares(float* x, ushort* bfloat16, int length)
         {
             var lanes = stackalloc double[Lanes];
+            var widened = stackalloc float[Lanes];
             for (var j = 0; j < Lanes; j++)
             {
                 lanes[j] = 0;
@@ -36,6 +42,12 @@ namespace WdGen.Optimization.Backends.Cpu
             {
                 var n = length - start < Lanes ? length - start : Lanes;
                 var row = x + start;
+                if (bfloat16 != null)
+                {
+                    Formats.BFloat16.Decode(bfloat16 + start, widened, n);
+                    row = widened;
+                }
+
                 var j = 0;
                 if (Avx.IsSupported)
                 {
@@ -54,38 +66,6 @@ namespace WdGen.Optimization.Backends.Cpu
             }
 
             var sum = 0.0;
-            for (var j = 0; j < Lanes; j++)
-            {
-                sum += lanes[j];
-            }
-
-            return sum;
-        }
-
-        /// <summary>As <see cref="SumOfSquares(float*, int)"/> for bfloat16 gradients (widened exactly, the same lane order).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        [SkipLocalsInit]
-        public static double SumOfSquares(ushort* x, int length)
-        {
-            var widened = stackalloc float[Lanes];
-            var sum = 0.0;
-            var lanes = stackalloc double[Lanes];
-            for (var j = 0; j < Lanes; j++)
-            {
-                lanes[j] = 0;
-            }
-
-            for (var start = 0; start < length; start += Lanes)
-            {
-                var n = length - start < Lanes ? length - start : Lanes;
-                Formats.BFloat16.Decode(x + start, widened, n);
-                for (var j = 0; j < n; j++)
-                {
-                    var d = (double)widened[j];
-                    lanes[j] += d * d;
-                }
-            }
-
             for (var j = 0; j < Lanes; j++)
             {
                 sum += lanes[j];

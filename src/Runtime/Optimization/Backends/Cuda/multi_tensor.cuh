@@ -105,6 +105,13 @@ __device__ __forceinline__ float* wdg_ref(wdg_float4& v, int k)
     return k == 0 ? &v.x : k == 1 ? &v.y : k == 2 ? &v.z : &v.w;
 }
 
+// The number of elements of a block's chunk: [start, start + chunk_size) cut at the tensor's end.
+__device__ __forceinline__ int wdg_chunk_length(const wdg_tensor& t, wdg_i64 start, int chunk_size)
+{
+    const wdg_i64 remaining = t.numel - start;
+    return remaining < chunk_size ? (int)remaining : chunk_size;
+}
+
 // bfloat16 state (wdg_tensor.format == WDG_STATE_BFLOAT16): widened on load, rounded to nearest even on store, NaN kept
 // a quiet NaN: the CPU's BFloat16 codec, bit for bit. The updates run in float32 either way.
 union wdg_bits
@@ -393,8 +400,7 @@ __device__ __forceinline__ void wdg_apply(
     const wdg_tensor t = tensors[b.tensor];
     const typename Rule::coefficients c = table.rows[t.coefficients];
     const wdg_i64 start = (wdg_i64)b.chunk * chunk_size;
-    const wdg_i64 remaining = t.numel - start;
-    const int n = remaining < chunk_size ? (int)remaining : chunk_size;
+    const int n = wdg_chunk_length(t, start, chunk_size);
     if (n <= 0)
     {
         return;
@@ -571,8 +577,7 @@ extern "C" __global__ void WDG_LAUNCH_BOUNDS(WDG_THREADS) wdgen_nonfinite(
     const wdg_block b = blocks[WDG_BID_X()];
     const wdg_tensor t = tensors[b.tensor];
     const wdg_i64 start = (wdg_i64)b.chunk * chunk_size;
-    const wdg_i64 remaining = t.numel - start;
-    const int n = remaining < chunk_size ? (int)remaining : chunk_size;
+    const int n = wdg_chunk_length(t, start, chunk_size);
     bool bad = false;
     for (int i = WDG_TID_X(); i < n; i += WDG_BDIM_X())
     {
@@ -600,8 +605,7 @@ extern "C" __global__ void WDG_LAUNCH_BOUNDS(WDG_THREADS) wdgen_sum_squares(
     const wdg_block b = blocks[WDG_BID_X()];
     const wdg_tensor t = tensors[b.tensor];
     const wdg_i64 start = (wdg_i64)b.chunk * chunk_size;
-    const wdg_i64 remaining = t.numel - start;
-    const int n = remaining < chunk_size ? (int)remaining : chunk_size;
+    const int n = wdg_chunk_length(t, start, chunk_size);
     double sum = 0.0;
     for (int i = WDG_TID_X(); i < n; i += WDG_BDIM_X())
     {

@@ -278,30 +278,45 @@ namespace WdGen
         /// <summary>The members in the order the walk visits them.</summary>
         public IReadOnlyList<DecayPlanMember> Members { get; }
 
-        /// <summary>A readable table: one row per parameter known from the declared type, one per member resolved at run time.</summary>
+        /// <summary>
+        /// A readable table: one row per parameter known from the declared type, one per member resolved at run time; an
+        /// "lr" column (each parameter's own <c>[LearningRate]</c> scale) when any member has one.
+        /// </summary>
         public override string ToString()
         {
             var output = new StringBuilder();
             output.Append("Decay plan of ").Append(Model).Append(" (from its declared fields):\n");
+            var scaled = false;
+            foreach (var member in Members)
+            {
+                foreach (var parameter in member.Parameters)
+                {
+                    scaled |= parameter.LearningRateScale != 1.0;
+                }
+            }
+
             var rows = new List<string[]>();
             foreach (var member in Members)
             {
                 var type = member.StaticType + (member.Attribute is null ? string.Empty : " " + member.Attribute);
                 if (member.ResolvedAtRunTime)
                 {
-                    rows.Add(new[] { member.Name, type, "run time", member.Note });
+                    rows.Add(scaled ? new[] { member.Name, type, "run time", "run time", member.Note } : new[] { member.Name, type, "run time", member.Note });
                     continue;
                 }
 
                 foreach (var parameter in member.Parameters)
                 {
                     var decision = parameter.Decays ? "×" + DecayPolicy.FormatScale(parameter.Scale) : "no";
-                    rows.Add(new[] { parameter.Name, type, decision, parameter.Reason });
+                    rows.Add(scaled
+                        ? new[] { parameter.Name, type, decision, "×" + DecayPolicy.FormatScale(parameter.LearningRateScale), parameter.Reason }
+                        : new[] { parameter.Name, type, decision, parameter.Reason });
                 }
             }
 
-            TextTable.Render(output, new[] { "member", "type", "decay", "why" }, rows);
+            TextTable.Render(output, scaled ? new[] { "member", "type", "decay", "lr", "why" } : new[] { "member", "type", "decay", "why" }, rows);
             return output.ToString();
+
         }
     }
 }

@@ -45,6 +45,16 @@ namespace WdGen.Generator.Tests.Behaviour
                 }
 
                 [DecayGroups]
+                public sealed partial class Plain : nn.Module<Tensor, Tensor>
+                {
+                    private readonly Linear fc = nn.Linear(2, 2);
+
+                    public Plain() : base(nameof(Plain)) => RegisterComponents();
+
+                    public override Tensor forward(Tensor input) => input;
+                }
+
+                [DecayGroups]
                 public sealed partial class Outer : nn.Module<Tensor, Tensor>
                 {
                     [LearningRate(0.1)] private readonly ModuleList<Inner> blocks = nn.ModuleList(new Inner(), new Inner());
@@ -76,6 +86,21 @@ namespace WdGen.Generator.Tests.Behaviour
             Assert.Equal(
                 new[] { (1.0, 0.1), (2.0, 4.0), (0.0, 1.0), (0.0, 0.1), (0.0, 0.5), (0.0, 4.0) },
                 groups.ScaledGroups.Select(g => (g.Scale, g.LearningRateScale)));
+        }
+
+        [Fact]
+        public void The_plans_table_shows_each_members_own_learning_rate_scale_when_one_has_one()
+        {
+            var plan = Assembly.Plan("Rates.OnlyRate").ToString();
+            var lines = plan.Split('\n');
+            Assert.Contains(lines, l => l.Contains("lr", StringComparison.Ordinal) && l.Contains("decay", StringComparison.Ordinal) && l.Contains("why", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Contains("head.weight", StringComparison.Ordinal) && l.Contains("×2", StringComparison.Ordinal) && l.Contains("×4", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Contains("embed.weight", StringComparison.Ordinal) && l.Contains("×1", StringComparison.Ordinal));
+
+            // Without a [LearningRate] anywhere the table keeps its four columns.
+            var plain = Assembly.Plan("Rates.Plain").ToString();
+            Assert.Contains("fc.weight", plain, StringComparison.Ordinal);
+            Assert.DoesNotContain(" lr ", plain, StringComparison.Ordinal);
         }
 
         [Fact]

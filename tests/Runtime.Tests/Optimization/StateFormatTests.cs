@@ -47,20 +47,31 @@ namespace WdGen.Runtime.Tests.Optimization
             values[1] = float.PositiveInfinity;
             values[2] = float.NaN;
             values[3] = -1e-45f;
-            var encoded = new ushort[values.Length];
-            var decoded = new float[values.Length];
-            fixed (float* v = values)
-            fixed (ushort* e = encoded)
-            fixed (float* d = decoded)
+            foreach (var simd in Simd.Available)
             {
-                BFloat16.Encode(v, e, values.Length);
-                BFloat16.Decode(e, d, values.Length);
-            }
+                var encoded = new ushort[values.Length];
+                var decoded = new float[values.Length];
+                var stochastic = new ushort[values.Length];
+                var scalar = new ushort[values.Length];
+                fixed (float* v = values)
+                fixed (ushort* e = encoded)
+                fixed (float* d = decoded)
+                fixed (ushort* s = stochastic)
+                fixed (ushort* r = scalar)
+                {
+                    BFloat16.Encode(v, e, values.Length, simd);
+                    BFloat16.Decode(e, d, values.Length);
+                    BFloat16.EncodeStochastic(v, s, values.Length, first: 12345, seed: 7, simd);
+                    BFloat16.EncodeStochastic(v, r, values.Length, first: 12345, seed: 7, SimdPath.Scalar);
+                }
 
-            for (var i = 0; i < values.Length; i++)
-            {
-                Assert.Equal(Nearest(values[i]), encoded[i]);
-                Assert.Equal(BitConverter.UInt32BitsToSingle((uint)encoded[i] << 16), decoded[i]);
+                for (var i = 0; i < values.Length; i++)
+                {
+                    Assert.True(Nearest(values[i]) == encoded[i], $"{simd}, element {i}: {values[i]}");
+                    Assert.Equal(BitConverter.UInt32BitsToSingle((uint)encoded[i] << 16), decoded[i]);
+                }
+
+                Assert.True(scalar.AsSpan().SequenceEqual(stochastic), $"{simd}: stochastic rounding differs from the scalar code");
             }
         }
 
@@ -118,6 +129,22 @@ namespace WdGen.Runtime.Tests.Optimization
                     }
 
                     Assert.Equal(buffer, split);
+
+                    // Every instruction set this machine has gives the same bytes and values as the scalar code.
+                    foreach (var simd in Simd.Available)
+                    {
+                        var other = new byte[buffer.Length];
+                        var values2 = new float[n];
+                        fixed (byte* o = other)
+                        fixed (float* d2 = values2)
+                        {
+                            Int8Blocks.Encode(range, v, o, n, 0, n, simd);
+                            Int8Blocks.Decode(range, o, n, 0, d2, n, simd);
+                        }
+
+                        Assert.True(buffer.AsSpan().SequenceEqual(other), $"{range}, {simd}: codes differ");
+                        Assert.True(decoded.AsSpan().SequenceEqual(values2), $"{range}, {simd}: decoded values differ");
+                    }
                 }
             }
         }
@@ -153,6 +180,7 @@ namespace WdGen.Runtime.Tests.Optimization
             var model = new FusedTestModel(algorithm);
             using var small = model.Create(threads: 2, chunk: 1024, state: format);
             using var reference = model.Create(threads: 1);
+            reference.Float32MatchesPyTorch = false; // the small formats' arithmetic (Adam: one division fewer)
             var values = model.Clone();
             for (var step = 0; step < 8; step++)
             {
@@ -177,6 +205,51 @@ namespace WdGen.Runtime.Tests.Optimization
                     }
                 }
             }
+        }
+
+        [Theory]
+        [InlineData(FusedAlgorithm.Adam)]
+        [InlineData(FusedAlgorithm.AdamW)]
+        public void The_small_formats_arithmetic_stays_within_float32_accuracy_of_PyTorchs(FusedAlgorithm algorithm)
+        {
+            // Same float32 state, one step each from a common point: the one-division denominator moves every parameter by
+            // what PyTorch's two divisions do, within a few ulp of the update (and one ulp of the parameter for rounding).
+            var model = new FusedTestModel(algorithm);
+            using var exact = model.Create();
+            using var cheap = model.Create();
+            cheap.Float32MatchesPyTorch = false;
+            var before = model.Clone();
+            model.Run(exact, before, 0, 3);
+            var differing = 0;
+            for (var step = 3; step < 9; step++)
+            {
+                using (var stream = new MemoryStream())
+                {
+                    exact.SaveState(stream);
+                    stream.Position = 0;
+                    cheap.Commit(cheap.ReadState(stream, "the exact engine's state", null, convertFormat: false));
+                }
+
+                cheap.Groups[0].LearningRate = exact.Groups[0].LearningRate = 1e-2 * (1 + (step % 3));
+                var a = before.Select(x => (float[])x.Clone()).ToArray();
+                var b = before.Select(x => (float[])x.Clone()).ToArray();
+                exact.Step(a, model.Gradients[step]);
+                cheap.Step(b, model.Gradients[step]);
+                for (var p = 0; p < a.Length; p++)
+                {
+                    for (var i = 0; i < a[p].Length; i++)
+                    {
+                        var update = Math.Abs((double)a[p][i] - before[p][i]);
+                        var allowed = (4 * update * Math.Pow(2, -23)) + Math.Abs((double)a[p][i]) * Math.Pow(2, -23);
+                        Assert.True(Math.Abs((double)a[p][i] - b[p][i]) <= allowed, $"step {step}, {model.Specs[p].Name}[{i}]: {a[p][i]} (exact) against {b[p][i]}");
+                        differing += a[p][i] != b[p][i] ? 1 : 0;
+                    }
+                }
+
+                before = a;
+            }
+
+            Assert.True(differing > 0, "the one-division arithmetic was not used");
         }
 
         [Theory]

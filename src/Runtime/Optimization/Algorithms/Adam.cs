@@ -19,6 +19,7 @@ namespace WdGen.Optimization.Algorithms
         Decay = 4,     // weight decay != 0
         Masked = 8,    // per-element decay mask present
         Decoupled = 16, // AdamW: decay the weights, not the gradient
+        OneDivision = 32, // not float32 state: denom = sqrt(v)·(1/sqrt(bc2)) + eps, one FMA instead of a division
     }
 
     /// <summary>Adam's scalars for one tensor and step, cast to float exactly where ATen casts them.</summary>
@@ -30,6 +31,7 @@ namespace WdGen.Optimization.Algorithms
         public float Beta2;         // (float)beta2
         public float OneMinusBeta2; // (float)(1 - beta2)
         public float Bc2Sqrt;       // (float)sqrt(1 - beta2^step)
+        public float InvBc2Sqrt;    // (float)(1 / sqrt(1 - beta2^step)), for OneDivision
         public float Eps;           // (float)eps
         public float NegStepSize;   // (float)(-lr / (1 - beta1^step))
         public float DecayFactor;   // AdamW unmasked: (float)(1 - lr*wd)
@@ -47,6 +49,9 @@ namespace WdGen.Optimization.Algorithms
     /// <c>fma((float)s * b, c, a)</c>; <c>a.addcdiv_(b, c, value=s)</c> is <c>a + ((float)s * b) / c</c>; a tensor
     /// divided by or multiplied with a Python float uses <c>(float)</c> of it. The vector path (AVX2+FMA) and the scalar
     /// tail use the same operations, so results do not depend on chunk boundaries, alignment or thread count.
+    /// Optimizers whose state is bfloat16 or int8 have no PyTorch result to equal, and their loops are bound by the divider
+    /// (a square root and two divisions per element): they compute <c>denom = fma(sqrt(v), 1/sqrt(bc2), eps)</c>, one
+    /// division fewer (<see cref="AdamFlags.OneDivision"/>; within an ulp or two of the exact denominator).
     /// </summary>
     internal class Adam : OptimizerAlgorithm<AdamCoefficients>
     {
@@ -82,7 +87,7 @@ namespace WdGen.Optimization.Algorithms
 
         public override bool Needs(int state, FusedGroupOptions group) => state != MaxExpAvgSq || group.Amsgrad;
 
-        protected override AdamCoefficients Coefficients(FusedGroupOptions group, long step, bool masked, int created)
+        protected override AdamCoefficients Coefficients(FusedGroupOptions group, long step, bool masked, int created, bool exact)
         {
             // As torch: bias corrections, step size and sqrt in double, cast to float at the tensor op.
             var lr = group.LearningRate;
@@ -92,7 +97,8 @@ namespace WdGen.Optimization.Algorithms
                 | (group.Amsgrad ? AdamFlags.Amsgrad : 0)
                 | (group.WeightDecay != 0 ? AdamFlags.Decay : 0)
                 | (masked ? AdamFlags.Masked : 0)
-                | (Decoupled ? AdamFlags.Decoupled : 0);
+                | (Decoupled ? AdamFlags.Decoupled : 0)
+                | (exact ? 0 : AdamFlags.OneDivision);
             return new AdamCoefficients
             {
                 Beta1 = (float)group.Beta1,
@@ -100,6 +106,7 @@ namespace WdGen.Optimization.Algorithms
                 Beta2 = (float)group.Beta2,
                 OneMinusBeta2 = (float)(1 - group.Beta2),
                 Bc2Sqrt = (float)Math.Sqrt(bc2),
+                InvBc2Sqrt = (float)(1 / Math.Sqrt(bc2)),
                 Eps = (float)group.Eps,
                 NegStepSize = (float)-(lr / bc1),
                 DecayFactor = (float)(1 - lr * group.WeightDecay),
@@ -128,6 +135,7 @@ namespace WdGen.Optimization.Algorithms
             var decoupled = (c.Flags & AdamFlags.Decoupled) != 0;
             var decay = (c.Flags & AdamFlags.Decay) != 0;
             var masked = decay && (c.Flags & AdamFlags.Masked) != 0;
+            var oneDivision = (c.Flags & AdamFlags.OneDivision) != 0;
             var i = 0;
             if (Fma.IsSupported && Avx.IsSupported)
             {
@@ -136,6 +144,7 @@ namespace WdGen.Optimization.Algorithms
                 var b2 = Vector256.Create(c.Beta2);
                 var omb2 = Vector256.Create(c.OneMinusBeta2);
                 var bc2 = Vector256.Create(c.Bc2Sqrt);
+                var inverseBc2 = Vector256.Create(c.InvBc2Sqrt);
                 var eps = Vector256.Create(c.Eps);
                 var nss = Vector256.Create(c.NegStepSize);
                 var factor = Vector256.Create(c.DecayFactor);
@@ -185,7 +194,7 @@ namespace WdGen.Optimization.Algorithms
                     }
 
                     // denom = (v.sqrt() / sqrt(bc2)).add_(eps); param.addcdiv_(exp_avg, denom, value=-step_size)
-                    var denom = Avx.Add(Avx.Divide(Avx.Sqrt(vi), bc2), eps);
+                    var denom = oneDivision ? Fma.MultiplyAdd(Avx.Sqrt(vi), inverseBc2, eps) : Avx.Add(Avx.Divide(Avx.Sqrt(vi), bc2), eps);
                     Avx.Store(p + i, Avx.Add(pi, Avx.Divide(Avx.Multiply(nss, mi), denom)));
                 }
             }
@@ -218,7 +227,7 @@ namespace WdGen.Optimization.Algorithms
                     TState.Store1(vmax, offset + i, vi);
                 }
 
-                var denom = MathF.Sqrt(vi) / c.Bc2Sqrt + c.Eps;
+                var denom = oneDivision ? MathF.FusedMultiplyAdd(MathF.Sqrt(vi), c.InvBc2Sqrt, c.Eps) : MathF.Sqrt(vi) / c.Bc2Sqrt + c.Eps;
                 p[i] = pi + (c.NegStepSize * mi) / denom;
             }
         }

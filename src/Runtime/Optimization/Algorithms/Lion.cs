@@ -83,7 +83,7 @@ namespace WdGen.Optimization.Algorithms
 
         public override bool Needs(int state, FusedGroupOptions group) => true;
 
-        protected override LionCoefficients Coefficients(FusedGroupOptions group, long step, bool masked, int created)
+        protected override LionCoefficients Coefficients(FusedGroupOptions group, long step, bool masked, int created, bool exact)
         {
             var lr = group.LearningRate;
             var flags = (group.Maximize ? LionFlags.Maximize : 0)

@@ -69,7 +69,13 @@ namespace WdGen.Optimization.Algorithms
         /// <param name="step">The parameter's step count including this step (≥ 1).</param>
         /// <param name="masked">Whether the parameter has a decay mask.</param>
         /// <param name="created">Bit k set: state k was allocated (zeroed) for this step.</param>
-        public abstract void WriteCoefficients(Span<byte> row, FusedGroupOptions group, long step, bool masked, int created);
+        /// <param name="exact">
+        /// True for an optimizer with float32 state: torch.optim's float operations exactly, so results equal PyTorch's bit
+        /// for bit. False for bfloat16 or int8 state (all of its tensors), whose results have no PyTorch counterpart: the update may
+        /// use cheaper arithmetic of float32 accuracy (Adam: one division per element instead of two), the same on the
+        /// CPU and in the CUDA kernel.
+        /// </param>
+        public abstract void WriteCoefficients(Span<byte> row, FusedGroupOptions group, long step, bool masked, int created, bool exact);
 
         /// <summary>
         /// The CPU update of elements [offset, offset + length) of one tensor, whose state is float32 or bfloat16
@@ -128,9 +134,9 @@ namespace WdGen.Optimization.Algorithms
 
         public sealed override Type CoefficientType => typeof(TCoefficients);
 
-        public sealed override void WriteCoefficients(Span<byte> row, FusedGroupOptions group, long step, bool masked, int created)
+        public sealed override void WriteCoefficients(Span<byte> row, FusedGroupOptions group, long step, bool masked, int created, bool exact)
         {
-            var coefficients = Coefficients(group, step, masked, created);
+            var coefficients = Coefficients(group, step, masked, created, exact);
             MemoryMarshal.Write(row, in coefficients);
         }
 
@@ -147,7 +153,7 @@ namespace WdGen.Optimization.Algorithms
             }
         }
 
-        protected abstract TCoefficients Coefficients(FusedGroupOptions group, long step, bool masked, int created);
+        protected abstract TCoefficients Coefficients(FusedGroupOptions group, long step, bool masked, int created, bool exact);
 
         // One instantiation each of the algorithm's generic update (Update<TState>, with its state elements read and
         // written through TState). Plain virtual methods, because a call to a generic virtual method is looked up at run

@@ -73,7 +73,7 @@ namespace WdGen.Optimization.Algorithms
             }
         }
 
-        protected override SgdCoefficients Coefficients(FusedGroupOptions group, long step, bool masked, int created)
+        protected override SgdCoefficients Coefficients(FusedGroupOptions group, long step, bool masked, int created, bool exact)
         {
             var momentum = group.Momentum != 0;
             var flags = (group.Maximize ? SgdFlags.Maximize : 0)

@@ -40,7 +40,8 @@ struct wdg_adam_rule
         }
 
         // denom = (v.sqrt() / sqrt(bc2)).add_(eps); param.addcdiv_(exp_avg, denom, value=-step_size)
-        const float denom = WDG_ADD(WDG_DIV(WDG_SQRT(v), c.bc2_sqrt), c.eps);
+        // (bfloat16 and int8 state: one FMA instead of a division, as the CPU loop)
+        const float denom = (flags & WDG_ADAM_ONE_DIVISION) ? WDG_FMA(WDG_SQRT(v), c.inv_bc2_sqrt, c.eps) : WDG_ADD(WDG_DIV(WDG_SQRT(v), c.bc2_sqrt), c.eps);
         p = WDG_ADD(p, WDG_DIV(WDG_MUL(c.neg_step_size, m), denom));
     }
 };

@@ -162,6 +162,14 @@ namespace WdGen.Optimization.Engine
         /// <summary>The device-independent chunk table the backends consume.</summary>
         public FusedWorkList WorkList { get; } = null!;
 
+        /// <summary>
+        /// True (always, outside tests): an optimizer with <see cref="StateFormat.Float32"/> state steps with PyTorch's
+        /// exact float operations. False: it uses the arithmetic of bfloat16 and int8 state (see
+        /// <see cref="OptimizerAlgorithm.WriteCoefficients"/>), so a test can hold a small-state step equal, bit for bit,
+        /// to a float32 step on the decoded state.
+        /// </summary>
+        internal bool Float32MatchesPyTorch { get; set; } = true;
+
         /// <summary>Bytes of optimizer state held on the device: every allocated state buffer, float32 master weights and the moving average of the weights.</summary>
         public long StateBytes
         {
@@ -327,7 +335,8 @@ namespace WdGen.Optimization.Engine
                     }
                 }
 
-                Algorithm.WriteCoefficients(_coefficients.AsSpan(p * size, size), group, ++_steps[p], _slots[p].Mask != null, created);
+                var exact = Format == StateFormat.Float32 && Float32MatchesPyTorch; // the whole optimizer's format: int8's small float32 tensors too
+                Algorithm.WriteCoefficients(_coefficients.AsSpan(p * size, size), group, ++_steps[p], _slots[p].Mask != null, created, exact);
                 _slots[p].Seed = (int)BFloat16.Hash((uint)p, (uint)_steps[p]);
                 if (Storage == ParameterStorage.BFloat16Master && !_masterReady![p])
                 {

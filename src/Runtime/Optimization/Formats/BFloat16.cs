@@ -25,25 +25,40 @@ namespace WdGen.Optimization.Formats
         public static float Widen(ushort value) => BitConverter.UInt32BitsToSingle((uint)value << 16);
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Encode(float* source, ushort* destination, int count)
+        public static void Encode(float* source, ushort* destination, int count) => Encode(source, destination, count, Simd.Best);
+
+        /// <summary><see cref="Encode(float*, ushort*, int)"/> on a given instruction set (tests compare them).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Encode(float* source, ushort* destination, int count, SimdPath simd)
         {
             var i = 0;
-            if (Avx2.IsSupported)
+            if (simd != SimdPath.Scalar)
             {
-                for (; i <= count - 16; i += 16)
+                for (; i <= count - 8; i += 8)
                 {
-                    var low = Rounded(Avx.LoadVector256(source + i));
-                    var high = Rounded(Avx.LoadVector256(source + i + 8));
-
-                    // packus works per 128-bit lane: [low0-3, high0-3 | low4-7, high4-7]; reorder the 64-bit quarters.
-                    var packed = Avx2.PackUnsignedSaturate(low.AsInt32(), high.AsInt32());
-                    Avx.Store(destination + i, Avx2.Permute4x64(packed.AsUInt64(), 0b11_01_10_00).AsUInt16());
+                    Store(destination + i, Rounded(Avx.LoadVector256(source + i)), simd);
                 }
             }
 
             for (; i < count; i++)
             {
                 destination[i] = Round(source[i]);
+            }
+        }
+
+        /// <summary>Stores the low halves of eight lanes (bfloat16 bits) as eight ushorts.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static void Store(ushort* destination, Vector256<uint> halves, SimdPath simd)
+        {
+            if (simd == SimdPath.Avx512)
+            {
+                Sse2.Store(destination, Avx512F.VL.ConvertToVector128UInt16(halves)); // vpmovdw: one instruction
+            }
+            else
+            {
+                // packus works per 128-bit lane: [h0-3, h0-3 | h4-7, h4-7]; gather the two useful quarters.
+                var packed = Avx2.Permute4x64(Avx2.PackUnsignedSaturate(halves.AsInt32(), halves.AsInt32()).AsUInt64(), 0b11_01_10_00);
+                Sse2.Store(destination, packed.GetLower().AsUInt16());
             }
         }
 
@@ -54,20 +69,21 @@ namespace WdGen.Optimization.Formats
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void EncodeStochastic(float* source, ushort* destination, int count, long first, int seed)
+            => EncodeStochastic(source, destination, count, first, seed, Simd.Best);
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void EncodeStochastic(float* source, ushort* destination, int count, long first, int seed, SimdPath simd)
         {
             var i = 0;
-            if (Avx2.IsSupported)
+            if (simd != SimdPath.Scalar)
             {
                 var quiet = Vector256.Create(0x40u);
                 var lanes = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
                 var vSeed = Vector256.Create((uint)seed);
-                for (; i <= count - 16; i += 16)
+                for (; i <= count - 8; i += 8)
                 {
-                    var index = Vector256.Create((uint)(first + i));
-                    var low = Stochastic(Avx.LoadVector256(source + i), Avx2.Add(index, lanes), vSeed, quiet);
-                    var high = Stochastic(Avx.LoadVector256(source + i + 8), Avx2.Add(Avx2.Add(index, lanes), Vector256.Create(8u)), vSeed, quiet);
-                    var packed = Avx2.PackUnsignedSaturate(low.AsInt32(), high.AsInt32());
-                    Avx.Store(destination + i, Avx2.Permute4x64(packed.AsUInt64(), 0b11_01_10_00).AsUInt16());
+                    var index = Avx2.Add(Vector256.Create((uint)(first + i)), lanes);
+                    Store(destination + i, Stochastic(Avx.LoadVector256(source + i), index, vSeed, quiet), simd);
                 }
             }
 

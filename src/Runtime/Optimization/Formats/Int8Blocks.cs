@@ -52,6 +52,11 @@ namespace WdGen.Optimization.Formats
         /// <summary>Decodes <paramref name="count"/> elements from <paramref name="start"/> (a block boundary).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Decode(StateRange range, byte* buffer, long elements, long start, float* destination, int count)
+            => Decode(range, buffer, elements, start, destination, count, Simd.Best);
+
+        /// <summary><see cref="Decode(StateRange, byte*, long, long, float*, int)"/> on a given instruction set (tests compare them).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Decode(StateRange range, byte* buffer, long elements, long start, float* destination, int count, SimdPath simd)
         {
             var scales = Scales(buffer, elements, start);
             for (var b = 0; b < count; b += BlockSize)
@@ -60,11 +65,11 @@ namespace WdGen.Optimization.Formats
                 var codes = buffer + start + b;
                 if (range == StateRange.Signed)
                 {
-                    Decode(codes, scales[b / BlockSize], destination + b, n, SignedBias, signed: true); // constants: one inlined copy each
+                    Decode(codes, scales[b / BlockSize], destination + b, n, SignedBias, signed: true, simd); // constants: one inlined copy each
                 }
                 else
                 {
-                    Decode(codes, scales[b / BlockSize], destination + b, n, UnsignedBias, signed: false);
+                    Decode(codes, scales[b / BlockSize], destination + b, n, UnsignedBias, signed: false, simd);
                 }
             }
         }
@@ -73,6 +78,11 @@ namespace WdGen.Optimization.Formats
         /// covers whole blocks or reaches the tensor's end).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Encode(StateRange range, float* source, byte* buffer, long elements, long start, int count)
+            => Encode(range, source, buffer, elements, start, count, Simd.Best);
+
+        /// <summary><see cref="Encode(StateRange, float*, byte*, long, long, int)"/> on a given instruction set (tests compare them).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Encode(StateRange range, float* source, byte* buffer, long elements, long start, int count, SimdPath simd)
         {
             var scales = Scales(buffer, elements, start);
             for (var b = 0; b < count; b += BlockSize)
@@ -80,8 +90,8 @@ namespace WdGen.Optimization.Formats
                 var n = Math.Min(BlockSize, count - b);
                 var codes = buffer + start + b;
                 scales[b / BlockSize] = range == StateRange.Signed
-                    ? Encode(source + b, codes, n, SignedBias, signed: true)
-                    : Encode(source + b, codes, n, UnsignedBias, signed: false);
+                    ? Encode(source + b, codes, n, SignedBias, signed: true, simd)
+                    : Encode(source + b, codes, n, UnsignedBias, signed: false, simd);
             }
         }
 
@@ -91,9 +101,9 @@ namespace WdGen.Optimization.Formats
         /// their sign in bit 7.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static float Encode(float* x, byte* codes, int n, int bias, bool signed)
+        private static float Encode(float* x, byte* codes, int n, int bias, bool signed, SimdPath simd)
         {
-            var scale = MaxMagnitude(x, n);
+            var scale = MaxMagnitude(x, n, simd);
             if (!(scale > 0) || !float.IsFinite(scale))
             {
                 new Span<byte>(codes, n).Clear();
@@ -109,7 +119,27 @@ namespace WdGen.Optimization.Formats
             }
 
             var i = 0;
-            if (Avx2.IsSupported)
+            if (simd == SimdPath.Avx512)
+            {
+                // r − bias = (bits + 0x7FFFF + lsb − bias·2^20) >> 20 in one arithmetic shift. No upper clamp: |x|·(1/scale)
+                // is at most 1 + 2 ulp, which rounds to the top code (127 or 255) all the same.
+                var vInverse = Vector512.Create(inverse);
+                var offset = Vector512.Create(0x7FFFF - (bias << 20));
+                for (; i <= n - 16; i += 16)
+                {
+                    var xi = Avx512F.LoadVector512((int*)x + i);
+                    var bits = Avx512F.Multiply(Avx512F.And(xi, Vector512.Create(0x7FFFFFFF)).AsSingle(), vInverse).AsInt32();
+                    var lsb = Avx512F.And(Avx512F.ShiftRightLogical(bits, 20), Vector512.Create(1));
+                    var code = Avx512F.Max(Avx512F.ShiftRightArithmetic(Avx512F.Add(Avx512F.Add(bits, offset), lsb), 20), Vector512<int>.Zero);
+                    if (signed)
+                    {
+                        code = Avx512F.TernaryLogic(code, Avx512F.ShiftRightLogical(xi, 24), Vector512.Create(0x80), 0xF8); // code | (sign & 0x80)
+                    }
+
+                    Sse2.Store(codes + i, Avx512F.ConvertToVector128Byte(code));
+                }
+            }
+            else if (simd == SimdPath.Avx2)
             {
                 var vInverse = Vector256.Create(inverse);
                 var vBias = Vector256.Create(bias);
@@ -135,10 +165,24 @@ namespace WdGen.Optimization.Formats
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Decode(byte* codes, float scale, float* x, int n, int bias, bool signed)
+        private static void Decode(byte* codes, float scale, float* x, int n, int bias, bool signed, SimdPath simd)
         {
             var i = 0;
-            if (Avx2.IsSupported)
+            if (simd == SimdPath.Avx512)
+            {
+                var vScale = Vector512.Create(scale);
+                var vBias = Vector512.Create(bias);
+                for (; i <= n - 16; i += 16)
+                {
+                    // Signed codes sign-extend: bit 31 is the value's sign bit, merged into the magnitude's float.
+                    var q = signed ? Avx512F.ConvertToVector512Int32(Sse2.LoadVector128((sbyte*)codes + i)) : Avx512F.ConvertToVector512Int32(Sse2.LoadVector128(codes + i));
+                    var c = signed ? Avx512F.And(q, Vector512.Create(0x7F)) : q;
+                    var y = Vector512.ConditionalSelect(Vector512.Equals(c, Vector512<int>.Zero), Vector512<int>.Zero, Avx512F.ShiftLeftLogical(Avx512F.Add(c, vBias), 20));
+                    var value = Avx512F.Multiply(y.AsSingle(), vScale).AsInt32();
+                    Avx512F.Store((int*)x + i, signed ? Avx512F.TernaryLogic(value, q, Vector512.Create(int.MinValue), 0xF8) : value);
+                }
+            }
+            else if (simd == SimdPath.Avx2)
             {
                 var vScale = Vector256.Create(scale);
                 var vBias = Vector256.Create(bias);
@@ -176,18 +220,28 @@ namespace WdGen.Optimization.Formats
         /// max |x|, as the largest magnitude's bits (non-negative floats order as their bits): NaN and ±Inf have the
         /// largest bits, so a block holding one gets a non-finite scale.
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static float MaxMagnitude(float* x, int n)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static float MaxMagnitude(float* x, int n, SimdPath simd)
         {
             var max = 0;
             var i = 0;
-            if (Avx2.IsSupported)
+            if (simd != SimdPath.Scalar)
             {
-                var magnitude = Vector256.Create(0x7FFFFFFF);
                 var vMax = Vector256<int>.Zero;
+                if (simd == SimdPath.Avx512)
+                {
+                    var wide = Vector512<int>.Zero;
+                    for (; i <= n - 16; i += 16)
+                    {
+                        wide = Avx512F.Max(wide, Avx512F.And(Avx512F.LoadVector512((int*)x + i), Vector512.Create(0x7FFFFFFF)));
+                    }
+
+                    vMax = Avx2.Max(wide.GetLower(), wide.GetUpper());
+                }
+
                 for (; i <= n - 8; i += 8)
                 {
-                    vMax = Avx2.Max(vMax, Avx2.And(Avx.LoadVector256((int*)x + i), magnitude));
+                    vMax = Avx2.Max(vMax, Avx2.And(Avx.LoadVector256((int*)x + i), Vector256.Create(0x7FFFFFFF)));
                 }
 
                 var half = Sse41.Max(vMax.GetLower(), vMax.GetUpper());

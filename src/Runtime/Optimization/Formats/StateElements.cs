@@ -46,11 +46,7 @@ namespace WdGen.Optimization.Formats
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Store(float* state, long i, Vector256<float> value)
-        {
-            var rounded = BFloat16.Rounded(value).AsInt32();
-            var packed = Avx2.Permute4x64(Avx2.PackUnsignedSaturate(rounded, rounded).AsUInt64(), 0b11_01_10_00);
-            Sse2.Store((ushort*)state + i, packed.GetLower().AsUInt16());
-        }
+            => BFloat16.Store((ushort*)state + i, BFloat16.Rounded(value), Simd.Best);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Load1(float* state, long i) => BFloat16.Widen(((ushort*)state)[i]);

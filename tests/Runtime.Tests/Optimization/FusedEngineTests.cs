@@ -35,6 +35,35 @@ namespace WdGen.Runtime.Tests.Optimization
             }
         }
 
+        [Theory]
+        [InlineData(FusedAlgorithm.AdamW)]
+        [InlineData(FusedAlgorithm.Adam)]
+        [InlineData(FusedAlgorithm.Sgd)]
+        [InlineData(FusedAlgorithm.Lion)]
+        public void Each_parameter_steps_as_it_would_alone(FusedAlgorithm algorithm)
+        {
+            // The engine shares one coefficient row between neighbours of the same group, step count, mask presence and
+            // newly created state. The test model's parameters differ in all four (gradients missing on some steps,
+            // masks on some, three groups, SGD's momentum created at the first step): each must match an engine of its own.
+            var model = new FusedTestModel(algorithm);
+            var specs = model.Specs.Select((s, i) => s with { GroupIndex = i < 5 ? 0 : 2 }).ToArray(); // neighbours share groups
+            using var all = model.Create(threads: 1, specs: specs);
+            var values = model.Clone();
+            model.Run(all, values, 0, 10);
+            for (var p = 0; p < specs.Length; p++)
+            {
+                using var alone = new OptimizerEngine(algorithm, FusedTestModel.Groups(), new[] { specs[p] }, "fp", new FusedEngineOptions { ThreadCount = 1 });
+                var own = new[] { (float[])model.Initial[p].Clone() };
+                for (var s = 0; s < 10; s++)
+                {
+                    alone.Groups[0].LearningRate = 1e-2 * (1 + (s % 3)); // as FusedTestModel.Run
+                    alone.Step(own, new[] { model.Gradients[s][p] });
+                }
+
+                Assert.True(own[0].AsSpan().SequenceEqual(values[p]), $"{algorithm}, {model.Specs[p].Name} differs from the same parameter stepped alone");
+            }
+        }
+
         [Fact]
         public void Many_short_steps_on_an_oversubscribed_pool_match_one_thread()
         {

@@ -317,6 +317,12 @@ namespace WdGen.Optimization.Engine
         private void WriteCoefficients()
         {
             var size = Algorithm.CoefficientSize;
+            var exact = Format == StateFormat.Float32 && Float32MatchesPyTorch; // the whole optimizer's format: int8's small float32 tensors too
+
+            // A row depends on (group, step, mask, newly created states) only, and consecutive parameters mostly share
+            // them: copy the previous row instead of computing it again (two Math.Pow and a square root per tensor were
+            // the serial part of a step on 10,000 small tensors).
+            var previous = -1;
             for (var p = 0; p < _slots.Length; p++)
             {
                 if (_slots[p].Grad == null)
@@ -335,8 +341,19 @@ namespace WdGen.Optimization.Engine
                     }
                 }
 
-                var exact = Format == StateFormat.Float32 && Float32MatchesPyTorch; // the whole optimizer's format: int8's small float32 tensors too
-                Algorithm.WriteCoefficients(_coefficients.AsSpan(p * size, size), group, ++_steps[p], _slots[p].Mask != null, created, exact);
+                var step = ++_steps[p];
+                var row = _coefficients.AsSpan(p * size, size);
+                if (previous >= 0 && created == 0 && _specs[previous].GroupIndex == _specs[p].GroupIndex && _steps[previous] == step
+                    && (_slots[previous].Mask != null) == (_slots[p].Mask != null))
+                {
+                    _coefficients.AsSpan(previous * size, size).CopyTo(row);
+                }
+                else
+                {
+                    Algorithm.WriteCoefficients(row, group, step, _slots[p].Mask != null, created, exact);
+                    previous = created == 0 ? p : -1;
+                }
+
                 _slots[p].Seed = (int)BFloat16.Hash((uint)p, (uint)_steps[p]);
                 if (Storage == ParameterStorage.BFloat16Master && !_masterReady![p])
                 {

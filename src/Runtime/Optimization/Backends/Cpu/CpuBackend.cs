@@ -127,8 +127,15 @@ namespace WdGen.Optimization.Backends.Cpu
         private void UpdateBatch(int batch)
         {
             var size = _algorithm.CoefficientSize;
-            foreach (var chunk in _work.ChunksOfBatch(batch))
+            var chunks = _work.ChunksOfBatch(batch);
+            for (var c = 0; c < chunks.Length; c++)
             {
+                var chunk = chunks[c];
+                if (c + 1 < chunks.Length && chunks[c + 1].Offset == 0)
+                {
+                    PrefetchHead(in _slots[chunks[c + 1].Parameter]);
+                }
+
                 ref readonly var slot = ref _slots[chunk.Parameter];
                 if (slot.Grad == null)
                 {
@@ -144,6 +151,26 @@ namespace WdGen.Optimization.Backends.Cpu
                 else
                 {
                     UpdateStaged(in slot, row, chunk.Offset, chunk.Length);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Asks for the first kilobyte of the next tensor's parameter and gradient (into L2) while this chunk runs. Each
+        /// tensor is a separate allocation, whose first lines would otherwise wait for DRAM before the hardware prefetcher
+        /// notices the new stream; the state arenas are contiguous across tensors and need no help. Measured on 10,000
+        /// tensors of 1,000 separately allocated elements, steps taken in turn: 6–13% faster (the whole next tensor, or
+        /// into L1, was slower).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void PrefetchHead(in TensorSlot next)
+        {
+            if (Sse.IsSupported && next.Grad != null)
+            {
+                for (var line = 0; line < 16 * 64; line += 64)
+                {
+                    Sse.Prefetch1((byte*)next.Param + line);
+                    Sse.Prefetch1((byte*)next.Grad + line);
                 }
             }
         }

@@ -84,26 +84,33 @@ namespace WdGen.Optimization.Formats
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void Encode(StateRange range, float* source, byte* buffer, long elements, long start, int count, SimdPath simd)
         {
+            // Every block's largest magnitude first, then the codes: the blocks' maxima (dependent chains ending in a
+            // horizontal reduction) and their reciprocals overlap instead of each waiting for the previous block's codes.
             var scales = Scales(buffer, elements, start);
+            for (var b = 0; b < count; b += BlockSize)
+            {
+                scales[b / BlockSize] = MaxMagnitude(source + b, Math.Min(BlockSize, count - b), simd);
+            }
+
             for (var b = 0; b < count; b += BlockSize)
             {
                 var n = Math.Min(BlockSize, count - b);
                 var codes = buffer + start + b;
-                scales[b / BlockSize] = range == StateRange.Signed
-                    ? Encode(source + b, codes, n, SignedBias, signed: true, simd)
-                    : Encode(source + b, codes, n, UnsignedBias, signed: false, simd);
+                ref var scale = ref scales[b / BlockSize];
+                scale = range == StateRange.Signed
+                    ? Encode(source + b, codes, n, scale, SignedBias, signed: true, simd)
+                    : Encode(source + b, codes, n, scale, UnsignedBias, signed: false, simd);
             }
         }
 
         /// <summary>
-        /// Codes of a block: y = |x|/scale rounded to 3 significant bits (nearest, ties to even) by integer arithmetic
+        /// Codes of a block, given its largest magnitude (the scale it returns unless it is 0 or not finite): y = |x|/scale rounded to 3 significant bits (nearest, ties to even) by integer arithmetic
         /// on its float32 bits, r = exponent·8 + mantissa, code = r − bias, below 1 flushed to 0; signed values keep
         /// their sign in bit 7.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static float Encode(float* x, byte* codes, int n, int bias, bool signed, SimdPath simd)
+        private static float Encode(float* x, byte* codes, int n, float scale, int bias, bool signed, SimdPath simd)
         {
-            var scale = MaxMagnitude(x, n, simd);
             if (!(scale > 0) || !float.IsFinite(scale))
             {
                 new Span<byte>(codes, n).Clear();
@@ -227,21 +234,24 @@ namespace WdGen.Optimization.Formats
             var i = 0;
             if (simd != SimdPath.Scalar)
             {
-                var vMax = Vector256<int>.Zero;
-                if (simd == SimdPath.Avx512)
+                // Four independent maxima: one accumulator would make this a chain of dependent instructions.
+                var magnitude = Vector256.Create(0x7FFFFFFF);
+                var a0 = Vector256<int>.Zero;
+                var a1 = Vector256<int>.Zero;
+                var a2 = Vector256<int>.Zero;
+                var a3 = Vector256<int>.Zero;
+                for (; i <= n - 32; i += 32)
                 {
-                    var wide = Vector512<int>.Zero;
-                    for (; i <= n - 16; i += 16)
-                    {
-                        wide = Avx512F.Max(wide, Avx512F.And(Avx512F.LoadVector512((int*)x + i), Vector512.Create(0x7FFFFFFF)));
-                    }
-
-                    vMax = Avx2.Max(wide.GetLower(), wide.GetUpper());
+                    a0 = Avx2.Max(a0, Avx2.And(Avx.LoadVector256((int*)x + i), magnitude));
+                    a1 = Avx2.Max(a1, Avx2.And(Avx.LoadVector256((int*)x + i + 8), magnitude));
+                    a2 = Avx2.Max(a2, Avx2.And(Avx.LoadVector256((int*)x + i + 16), magnitude));
+                    a3 = Avx2.Max(a3, Avx2.And(Avx.LoadVector256((int*)x + i + 24), magnitude));
                 }
 
+                var vMax = Avx2.Max(Avx2.Max(a0, a1), Avx2.Max(a2, a3));
                 for (; i <= n - 8; i += 8)
                 {
-                    vMax = Avx2.Max(vMax, Avx2.And(Avx.LoadVector256((int*)x + i), Vector256.Create(0x7FFFFFFF)));
+                    vMax = Avx2.Max(vMax, Avx2.And(Avx.LoadVector256((int*)x + i), magnitude));
                 }
 
                 var half = Sse41.Max(vMax.GetLower(), vMax.GetUpper());

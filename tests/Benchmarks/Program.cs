@@ -17,7 +17,7 @@ namespace WdGen.Benchmarks
     /// Side by side, in one run and on the same shapes: the memory-bandwidth floor, WdGen's fused AdamW in each state
     /// format, TorchSharp 0.107's own AdamW on real tensors, PyTorch 1.13 (Debian) and PyTorch 2.6 (optional Debian 13
     /// chroot); then the small model's step on real TorchSharp after a real backward pass. See README.md.
-    /// Usage: dotnet run -c Release --project tests/Benchmarks -- [--quick] [--sets gpt2,resnet50,small,model]
+    /// Usage: dotnet run -c Release --project tests/Benchmarks -- [--quick] [--sets gpt2,resnet50,small,model,incache]
     ///        [--iters N] [--threads N] [--no-torch] [--no-torchsharp] [--no-small-model] [--chroot DIR] [--out FILE]
     ///        [--gpu]
     /// </summary>
@@ -38,7 +38,7 @@ namespace WdGen.Benchmarks
             var noTorch = args.Contains("--no-torch");
             var noTorchSharp = args.Contains("--no-torchsharp");
             var chroot = StringArg(args, "--chroot") ?? TorchRunner.DefaultChroot;
-            var sets = (StringArg(args, "--sets") ?? "gpt2,resnet50,small,model").Split(',');
+            var sets = (StringArg(args, "--sets") ?? "gpt2,resnet50,small,model,incache").Split(',');
             var outFile = StringArg(args, "--out") ?? Path.Combine(ProjectDirectory(), quick ? "results-quick.md" : "results.md");
             CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
             CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -72,7 +72,7 @@ namespace WdGen.Benchmarks
             Line("| set | params | tensors | implementation | median ms/step | x WdGen fp32 | B/param moved | state B/param held | % of floor |");
             Line("|---|---:|---:|---|---:|---:|---:|---:|---:|");
 
-            foreach (var key in sets.Select(k => k.Trim()))
+            foreach (var key in sets.Select(k => k.Trim()).Where(k => k != "incache"))
             {
                 var set = key switch
                 {
@@ -108,6 +108,17 @@ namespace WdGen.Benchmarks
                 rows.ForEach(r => Line(r));
                 Line();
                 notes.ForEach(n => Line(n));
+            }
+
+            if (sets.Contains("incache"))
+            {
+                Line();
+                Line($"## In cache, one thread: AdamW on one {InCacheBenchmark.Elements:N0}-element tensor, best of 15 rounds of 1,000 steps, formats in turn");
+                Line();
+                Line(InCacheBenchmark.Header);
+                InCacheBenchmark.Run().ForEach(r => Line(r));
+                Line();
+                Line("The step's arithmetic without its memory traffic: on few cores this, not bandwidth, separates the formats.");
             }
 
             File.WriteAllText(outFile, report.ToString());

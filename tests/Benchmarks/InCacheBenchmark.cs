@@ -10,8 +10,8 @@ namespace WdGen.Benchmarks
 {
     /// <summary>
     /// The arithmetic of a step without the memory: AdamW on one 16,384-element tensor (its parameter, gradient and state
-    /// fit in L2) on one thread, each state format, best of 15 rounds of enough steps to last ~10 ms, the formats taking
-    /// turns round by round. On a machine with few cores this, not bandwidth, is what separates the formats.
+    /// fit in L2) on one thread, each state format, best of 15 rounds of 1,000 steps, the formats taking turns round by
+    /// round. On a machine with few cores this, not bandwidth, is what separates the formats.
     /// </summary>
     internal static unsafe class InCacheBenchmark
     {

@@ -38,7 +38,7 @@ namespace WdGen.Benchmarks
             var noTorch = args.Contains("--no-torch");
             var noTorchSharp = args.Contains("--no-torchsharp");
             var chroot = StringArg(args, "--chroot") ?? TorchRunner.DefaultChroot;
-            var sets = (StringArg(args, "--sets") ?? "gpt2,resnet50,small,model,incache").Split(',');
+            var sets = (StringArg(args, "--sets") ?? "gpt2,resnet50,small,model,incache").Split(',').Select(k => k.Trim()).ToArray();
             var outFile = StringArg(args, "--out") ?? Path.Combine(ProjectDirectory(), quick ? "results-quick.md" : "results.md");
             CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
             CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -72,7 +72,7 @@ namespace WdGen.Benchmarks
             Line("| set | params | tensors | implementation | median ms/step | x WdGen fp32 | B/param moved | state B/param held | % of floor |");
             Line("|---|---:|---:|---|---:|---:|---:|---:|---:|");
 
-            foreach (var key in sets.Select(k => k.Trim()).Where(k => k != "incache"))
+            foreach (var key in sets.Where(k => k != "incache"))
             {
                 var set = key switch
                 {

@@ -295,28 +295,28 @@ namespace WdGen
                 }
             }
 
+            string[] Row(string name, string type, string decay, string learningRate, string why)
+                => scaled ? new[] { name, type, decay, learningRate, why } : new[] { name, type, decay, why };
+
             var rows = new List<string[]>();
             foreach (var member in Members)
             {
                 var type = member.StaticType + (member.Attribute is null ? string.Empty : " " + member.Attribute);
                 if (member.ResolvedAtRunTime)
                 {
-                    rows.Add(scaled ? new[] { member.Name, type, "run time", "run time", member.Note } : new[] { member.Name, type, "run time", member.Note });
+                    rows.Add(Row(member.Name, type, "run time", "run time", member.Note));
                     continue;
                 }
 
                 foreach (var parameter in member.Parameters)
                 {
                     var decision = parameter.Decays ? "×" + DecayPolicy.FormatScale(parameter.Scale) : "no";
-                    rows.Add(scaled
-                        ? new[] { parameter.Name, type, decision, "×" + DecayPolicy.FormatScale(parameter.LearningRateScale), parameter.Reason }
-                        : new[] { parameter.Name, type, decision, parameter.Reason });
+                    rows.Add(Row(parameter.Name, type, decision, "×" + DecayPolicy.FormatScale(parameter.LearningRateScale), parameter.Reason));
                 }
             }
 
-            TextTable.Render(output, scaled ? new[] { "member", "type", "decay", "lr", "why" } : new[] { "member", "type", "decay", "why" }, rows);
+            TextTable.Render(output, Row("member", "type", "decay", "lr", "why"), rows);
             return output.ToString();
-
         }
     }
 }

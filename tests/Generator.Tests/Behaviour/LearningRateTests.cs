@@ -93,9 +93,14 @@ namespace WdGen.Generator.Tests.Behaviour
         {
             var plan = Assembly.Plan("Rates.OnlyRate").ToString();
             var lines = plan.Split('\n');
-            Assert.Contains(lines, l => l.Contains("lr", StringComparison.Ordinal) && l.Contains("decay", StringComparison.Ordinal) && l.Contains("why", StringComparison.Ordinal));
-            Assert.Contains(lines, l => l.Contains("head.weight", StringComparison.Ordinal) && l.Contains("×2", StringComparison.Ordinal) && l.Contains("×4", StringComparison.Ordinal));
-            Assert.Contains(lines, l => l.Contains("embed.weight", StringComparison.Ordinal) && l.Contains("×1", StringComparison.Ordinal));
+            var header = Assert.Single(lines, l => l.Contains("decay", StringComparison.Ordinal) && l.Contains("why", StringComparison.Ordinal));
+            var decay = header.IndexOf("decay", StringComparison.Ordinal);
+            var lr = header.IndexOf(" lr ", StringComparison.Ordinal) + 1;
+            Assert.True(lr > decay, header);
+            string Cell(string member, int column) => Assert.Single(lines, l => l.Contains(member + " ", StringComparison.Ordinal))[column..].Split(' ')[0];
+            Assert.Equal(("×2", "×4"), (Cell("head.weight", decay), Cell("head.weight", lr)));
+            Assert.Equal(("no", "×1"), (Cell("embed.weight", decay), Cell("embed.weight", lr)));
+            Assert.Equal(("no", "×0.5"), (Cell("adapter.weight", decay), Cell("adapter.weight", lr)));
 
             // Without a [LearningRate] anywhere the table keeps its four columns.
             var plain = Assembly.Plan("Rates.Plain").ToString();

@@ -44,7 +44,7 @@ namespace WdGen.Runtime.Tests.Optimization
         {
             // The engine shares one coefficient row between neighbours of the same group, step count, mask presence and
             // newly created state. The test model's parameters differ in all four (gradients missing on some steps,
-            // masks on some, three groups, SGD's momentum created at the first step): each must match an engine of its own.
+            // masks on some, two groups, SGD's momentum created at the first step): each must match an engine of its own.
             var model = new FusedTestModel(algorithm);
             var specs = model.Specs.Select((s, i) => s with { GroupIndex = i < 5 ? 0 : 2 }).ToArray(); // neighbours share groups
             using var all = model.Create(threads: 1, specs: specs);

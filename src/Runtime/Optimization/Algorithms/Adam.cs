@@ -137,7 +137,7 @@ namespace WdGen.Optimization.Algorithms
             var masked = decay && (c.Flags & AdamFlags.Masked) != 0;
             var oneDivision = (c.Flags & AdamFlags.OneDivision) != 0;
             var i = 0;
-            if (Fma.IsSupported && Avx.IsSupported)
+            if (Simd.Best != SimdPath.Scalar) // AVX2 + FMA (bfloat16 state is widened and narrowed with AVX2)
             {
                 var b1 = Vector256.Create(c.Beta1);
                 var omb1 = Vector256.Create(c.OneMinusBeta1);

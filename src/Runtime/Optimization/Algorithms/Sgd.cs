@@ -111,7 +111,7 @@ namespace WdGen.Optimization.Algorithms
             var first = (c.Flags & SgdFlags.FirstMomentum) != 0;
             var nesterov = (c.Flags & SgdFlags.Nesterov) != 0;
             var i = 0;
-            if (Fma.IsSupported && Avx.IsSupported)
+            if (Simd.Best != SimdPath.Scalar) // AVX2 + FMA (bfloat16 state is widened and narrowed with AVX2)
             {
                 var wd = Vector256.Create(c.WeightDecay);
                 var mom = Vector256.Create(c.Momentum);

@@ -7,7 +7,7 @@ namespace WdGen.Optimization.Formats
 {
     /// <summary>
     /// bfloat16 (the top 16 bits of a float32) conversions. Encoding rounds to nearest, ties to even, overflows to ±Inf
-    /// and keeps NaN a (quiet) NaN; decoding is exact. The AVX2 path and the scalar tail compute the same bits.
+    /// and keeps NaN a (quiet) NaN; decoding is exact. Every <see cref="SimdPath"/> and the scalar tail compute the same bits.
     /// </summary>
     internal static unsafe class BFloat16
     {

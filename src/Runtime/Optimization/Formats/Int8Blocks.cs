@@ -26,8 +26,8 @@ namespace WdGen.Optimization.Formats
     /// </list>
     /// Encoding and decoding are integer operations on float32 bits (no square root, no table), so they cost little next
     /// to the update. A block holding NaN or ±Inf gets a NaN scale, so a non-finite value never turns finite. Layout of a
-    /// tensor's buffer: the codes (padded to 64 bytes), then the scales. The AVX2 path and the scalar tail compute the same
-    /// bytes, so a block's bytes do not depend on how the work was split.
+    /// tensor's buffer: the codes (padded to 64 bytes), then the scales. Every <see cref="SimdPath"/> and the scalar tail compute
+    /// the same bytes, so a block's bytes depend neither on how the work was split nor on the machine.
     /// </summary>
     internal static unsafe class Int8Blocks
     {

@@ -231,6 +231,13 @@ namespace WdGen.Benchmarks
 
                     results.Add(($"WdGen fused AdamW, {formats[f]} state", Stats.Median(times[f]), 12 + 2 * state, state, null));
                     notes.Add($"{formats[f]}: {allocated[f] / (double)timed:F0} B allocated per step (process-wide)");
+                    if (f > 0 && engines[0] is not null)
+                    {
+                        // Each round's ratio to the float32 step of the same round: steadier than the ratio of the medians
+                        // when the machine's load drifts during the run.
+                        var ratios = times[f].Zip(times[0], (a, b) => a / b).ToArray();
+                        notes.Add($"{formats[f]} / Float32 round by round: median {Stats.Median(ratios):F2}, range {ratios.Min():F2}–{ratios.Max():F2}");
+                    }
                 }
             }
             finally

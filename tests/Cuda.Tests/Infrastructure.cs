@@ -244,6 +244,13 @@ namespace WdGen.Cuda.Tests
             Buffer.MemoryCopy((void*)source, destination, bytes, bytes);
         }
 
+        public void Copy(ulong destination, ulong source, long bytes)
+        {
+            CheckRange(destination, bytes);
+            CheckRange(source, bytes);
+            Buffer.MemoryCopy((void*)source, (void*)destination, bytes, bytes);
+        }
+
         public void Zero(ulong destination, long bytes)
         {
             CheckRange(destination, bytes);

@@ -180,26 +180,30 @@ namespace WdGen
             }
         }
 
+        /// <summary>
+        /// One parameter's average into <paramref name="target"/>, through a float32 tensor on the optimizer's device that
+        /// the engine fills (no model-sized managed array; libtorch converts to the target's type and device).
+        /// </summary>
         private void CopyEma(int index, torch.Tensor target)
         {
-            var values = new float[lengths[index]];
-            if (!engine.ReadEma(index, values))
-            {
-                if (ReferenceEquals(target, tensors[index]))
-                {
-                    return; // not stepped yet: its average is itself
-                }
-
-                using var read = torch.NewDisposeScope();
-                values = tensors[index].detach().cpu().to_type(torch.ScalarType.Float32).contiguous().data<float>().ToArray();
-            }
-
+            var own = ReferenceEquals(target, tensors[index]);
             using var scope = torch.NewDisposeScope();
             using var noGrad = torch.no_grad();
-            target.copy_(torch.tensor(values).reshape(target.shape));
-            if (ReferenceEquals(target, tensors[index]))
+            var average = torch.empty(lengths[index], torch.ScalarType.Float32, new torch.Device(deviceType, deviceIndex));
+            if (!engine.CopyEma(index, LibTorchSharp.Data(average.Handle)))
             {
-                engine.OverwriteMaster(index, values); // bfloat16 master weights: the average is the weights now
+                if (!own)
+                {
+                    target.copy_(tensors[index].detach().reshape(target.shape)); // not stepped yet: its average is itself
+                }
+
+                return;
+            }
+
+            target.copy_(average.reshape(target.shape));
+            if (own)
+            {
+                engine.OverwriteMaster(index, LibTorchSharp.Data(average.Handle)); // bfloat16 master weights: the average is the weights now
             }
         }
     }

@@ -45,5 +45,48 @@ namespace WdGen.TorchSharp.Tests.Optimizers
             Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
             GC.KeepAlive(model);
         }
+
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void Copying_and_swapping_the_average_allocate_no_model_sized_arrays(bool bfloat16)
+        {
+            // The moving average goes through a float32 tensor on the optimizer's device: the managed heap sees the
+            // tensors' wrappers, not their elements (it used to see one or two arrays of every parameter's size).
+            var model = new Wide();
+            var evaluation = new Wide();
+            if (bfloat16)
+            {
+                model.to(torch.ScalarType.BFloat16);
+            }
+
+            var groups = model.GetDecayGroups();
+            var optimizer = groups.ToFusedAdamW(0.01, 0.1, ema: 0.9);
+            foreach (var entry in groups.Entries)
+            {
+                entry.Parameter.grad = torch.ones_like(entry.Parameter);
+            }
+
+            optimizer.step();
+            optimizer.step();
+            void Use()
+            {
+                optimizer.CopyEmaTo(evaluation);
+                optimizer.CopyEmaTo();
+                if (!bfloat16)
+                {
+                    optimizer.SwapEma();
+                    optimizer.SwapEma();
+                }
+            }
+
+            Use(); // first calls: TorchSharp's own one-time allocations
+            var elementBytes = groups.Entries.Sum(e => e.Parameter.numel()) * sizeof(float);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            Use();
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated < elementBytes / 4, $"{allocated:N0} bytes allocated for {elementBytes:N0} bytes of parameters");
+            GC.KeepAlive(model);
+        }
     }
 }

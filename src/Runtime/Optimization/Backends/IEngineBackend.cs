@@ -32,6 +32,9 @@ namespace WdGen.Optimization.Backends
 
         void Download(void* destination, nint source, long bytes);
 
+        /// <summary>Copies between two buffers on the backend's device.</summary>
+        void Copy(nint destination, nint source, long bytes);
+
         /// <summary>Zeroes memory on the device, ordered with the steps (and, on CUDA, with libtorch's work).</summary>
         void Zero(nint destination, long bytes);
 

@@ -106,17 +106,36 @@ namespace WdGen.Optimization.Engine
                 return false;
             }
 
+            // Through a temporary buffer on the device: no copy of a model-sized tensor in managed memory.
             var bytes = _specs[index].Length * sizeof(float);
-            var a = new float[_specs[index].Length];
-            var b = new float[_specs[index].Length];
-            fixed (float* pa = a, pb = b)
+            var temporary = Backend.Allocate(bytes);
+            try
             {
-                Backend.Download(pa, param, bytes);
-                Backend.Download(pb, (nint)_slots[index].Ema, bytes);
-                Backend.Upload(param, pb, bytes);
-                Backend.Upload((nint)_slots[index].Ema, pa, bytes);
+                Backend.Copy(temporary, param, bytes);
+                Backend.Copy(param, (nint)_slots[index].Ema, bytes);
+                Backend.Copy((nint)_slots[index].Ema, temporary, bytes);
+            }
+            finally
+            {
+                Backend.Free(temporary);
             }
 
+            return true;
+        }
+
+        /// <summary>
+        /// Copies parameter <paramref name="index"/>'s moving average into the float32 buffer at <paramref name="destination"/>
+        /// (on the backend's device, the parameter's length); false (nothing copied) before the parameter's first step.
+        /// </summary>
+        public bool CopyEma(int index, nint destination)
+        {
+            ThrowIfDisposed();
+            if (!HasEma(index))
+            {
+                return false;
+            }
+
+            Backend.Copy(destination, (nint)_slots[index].Ema, _specs[index].Length * sizeof(float));
             return true;
         }
 

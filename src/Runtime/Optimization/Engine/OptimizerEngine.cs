@@ -499,9 +499,10 @@ namespace WdGen.Optimization.Engine
 
         /// <summary>
         /// bfloat16 parameters with master weights: replaces parameter <paramref name="index"/>'s float32 master copy with
-        /// <paramref name="values"/> (after the caller wrote them, rounded, into the model). Without master weights it does nothing.
+        /// the float32 buffer at <paramref name="values"/> (on the backend's device; after the caller wrote the values,
+        /// rounded, into the model). Without master weights it does nothing.
         /// </summary>
-        public void OverwriteMaster(int index, ReadOnlySpan<float> values)
+        public void OverwriteMaster(int index, nint values)
         {
             ThrowIfDisposed();
             if (Storage != ParameterStorage.BFloat16Master)
@@ -509,12 +510,7 @@ namespace WdGen.Optimization.Engine
                 return;
             }
 
-            FusedValidation.Length(_specs[index].Name, "the master values", _specs[index].Length, values.Length);
-            fixed (float* v = values)
-            {
-                Backend.Upload((nint)_slots[index].Param, v, (long)values.Length * sizeof(float));
-            }
-
+            Backend.Copy((nint)_slots[index].Param, values, _specs[index].Length * sizeof(float));
             _masterReady![index] = true;
         }
 

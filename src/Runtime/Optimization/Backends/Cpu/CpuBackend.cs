@@ -80,6 +80,8 @@ namespace WdGen.Optimization.Backends.Cpu
 
         public void Download(void* destination, nint source, long bytes) => Buffer.MemoryCopy((void*)source, destination, bytes, bytes);
 
+        public void Copy(nint destination, nint source, long bytes) => Buffer.MemoryCopy((void*)source, (void*)destination, bytes, bytes);
+
         public void Zero(nint destination, long bytes) => NativeMemory.Clear((void*)destination, (nuint)bytes);
 
         public void FindNonFinite(byte[] found)

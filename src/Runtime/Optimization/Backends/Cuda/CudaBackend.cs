@@ -104,6 +104,8 @@ namespace WdGen.Optimization.Backends.Cuda
 
         public void Download(void* destination, nint source, long bytes) => _device.Download(destination, (ulong)source, bytes);
 
+        public void Copy(nint destination, nint source, long bytes) => _device.Copy((ulong)destination, (ulong)source, bytes);
+
         public void Zero(nint destination, long bytes) => _device.Zero((ulong)destination, bytes);
 
         public void FindNonFinite(byte[] found)

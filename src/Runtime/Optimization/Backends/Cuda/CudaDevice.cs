@@ -26,6 +26,9 @@ namespace WdGen.Optimization.Backends.Cuda
 
         void Download(void* destination, ulong source, long bytes);
 
+        /// <summary>Copies between two device buffers.</summary>
+        void Copy(ulong destination, ulong source, long bytes);
+
         void Zero(ulong destination, long bytes);
 
         /// <summary>Launches an algorithm's step kernel; <paramref name="table"/> is its coefficient table, passed by value.</summary>
@@ -186,7 +189,7 @@ namespace WdGen.Optimization.Backends.Cuda
             _cu.Check(_cu.cuMemcpyDtoH(destination, source, (nuint)bytes), "cuMemcpyDtoH");
         }
 
-        /// <summary>A device-to-device copy (the benchmark's bandwidth reference).</summary>
+        /// <summary>A device-to-device copy, on the same stream as the steps (the moving average's copies and swaps; the benchmark's bandwidth reference).</summary>
         public void Copy(ulong destination, ulong source, long bytes)
         {
             if (bytes <= 0)

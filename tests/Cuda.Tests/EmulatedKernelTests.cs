@@ -238,6 +238,36 @@ namespace WdGen.Cuda.Tests
                 var b = new float[scenario.Specs[p].Length];
                 Assert.Equal(cpu.ReadEma(p, a), gpu.ReadEma(p, b));
                 Compare.Floats(a, b, $"{scenario.Specs[p].Name} ema");
+                if (a.Length == 0 || !gpu.ReadEma(p, b))
+                {
+                    continue;
+                }
+
+                // Copying and swapping the average happen on the device: a device buffer gets the average, and a swap
+                // leaves the buffer's values as the average and the average in the buffer.
+                var bytes = a.Length * sizeof(float);
+                var buffer = device.Allocate(bytes);
+                try
+                {
+                    var copied = new float[a.Length];
+                    var marker = Enumerable.Range(0, a.Length).Select(i => (float)i).ToArray();
+                    fixed (float* c = copied, m = marker)
+                    {
+                        Assert.True(gpu.CopyEma(p, (nint)buffer));
+                        device.Download(c, buffer, bytes);
+                        Compare.Floats(a, copied, $"{scenario.Specs[p].Name} ema copied");
+                        device.Upload(buffer, m, bytes);
+                        Assert.True(gpu.SwapEma(p, (nint)buffer));
+                        device.Download(c, buffer, bytes);
+                        Compare.Floats(a, copied, $"{scenario.Specs[p].Name} ema swapped out");
+                        Assert.True(gpu.ReadEma(p, b));
+                        Compare.Floats(marker, b, $"{scenario.Specs[p].Name} values swapped in");
+                    }
+                }
+                finally
+                {
+                    device.Free(buffer);
+                }
             }
         }
 

@@ -42,6 +42,28 @@ namespace WdGen.TorchSharp.Tests
             }
         }
 
+        /// <summary>
+        /// Steps <paramref name="a"/> (over <paramref name="groupsA"/>) and <paramref name="b"/> (over the twin's
+        /// <paramref name="groupsB"/>) on the same gradients for steps <paramref name="from"/> to <paramref name="to"/>;
+        /// with <paramref name="compare"/>, asserts after each step that every parameter is the same, bit for bit.
+        /// </summary>
+        public static void StepInTurn(DecayGroups<Parameter> groupsA, torch.optim.Optimizer a, DecayGroups<Parameter> groupsB, torch.optim.Optimizer b, int from, int to, bool compare)
+        {
+            for (var step = from; step <= to; step++)
+            {
+                SetGradients(groupsA, groupsB, step);
+                a.step();
+                b.step();
+                if (compare)
+                {
+                    foreach (var (x, y) in groupsA.Entries.Zip(groupsB.Entries))
+                    {
+                        Assert.Equal(Values(x.Parameter), Values(y.Parameter));
+                    }
+                }
+            }
+        }
+
         /// <summary>Asserts that every tensor agrees to <paramref name="tolerance"/> relative to its largest element.</summary>
         public static void AssertClose(DecayGroups<Parameter> actual, DecayGroups<Parameter> expected, string when, double tolerance = 1e-6)
         {

@@ -134,16 +134,8 @@ namespace WdGen.Runtime.Tests.Optimization
                     // Every instruction set this machine has gives the same bytes and values as the scalar code.
                     foreach (var simd in Simd.Available)
                     {
-                        var other = new byte[buffer.Length];
-                        var values2 = new float[n];
-                        fixed (byte* o = other)
-                        fixed (float* d2 = values2)
-                        {
-                            Int8Blocks.Encode(range, v, o, n, 0, n, simd);
-                            Int8Blocks.Decode(range, o, n, 0, d2, n, simd);
-                        }
-
-                        Assert.True(buffer.AsSpan().SequenceEqual(other), $"{range}, {simd}: codes differ");
+                        var (codes, values2) = Int8RoundTrip(values, range, simd);
+                        Assert.True(buffer.AsSpan().SequenceEqual(codes), $"{range}, {simd}: codes differ");
                         Assert.True(decoded.AsSpan().SequenceEqual(values2), $"{range}, {simd}: decoded values differ");
                     }
                 }
@@ -175,16 +167,7 @@ namespace WdGen.Runtime.Tests.Optimization
                     float[]? expectedValues = null;
                     foreach (var simd in Simd.Available)
                     {
-                        var buffer = new byte[Int8Blocks.Bytes(values.Length)];
-                        var decoded = new float[values.Length];
-                        fixed (float* v = values)
-                        fixed (byte* b = buffer)
-                        fixed (float* d = decoded)
-                        {
-                            Int8Blocks.Encode(range, v, b, values.Length, 0, values.Length, simd);
-                            Int8Blocks.Decode(range, b, values.Length, 0, d, values.Length, simd);
-                        }
-
+                        var (buffer, decoded) = Int8RoundTrip(values, range, simd);
                         expectedCodes ??= buffer;
                         expectedValues ??= decoded;
                         Assert.True(expectedCodes.AsSpan().SequenceEqual(buffer), $"{range}, {simd}, block starting {values[0]}: codes differ from the scalar code");
@@ -204,16 +187,7 @@ namespace WdGen.Runtime.Tests.Optimization
             values[17] = bad;
             foreach (var simd in Simd.Available)
             {
-                var buffer = new byte[Int8Blocks.Bytes(values.Length)];
-                var decoded = new float[values.Length];
-                fixed (float* v = values)
-                fixed (byte* b = buffer)
-                fixed (float* d = decoded)
-                {
-                    Int8Blocks.Encode(StateRange.Signed, v, b, values.Length, 0, values.Length, simd);
-                    Int8Blocks.Decode(StateRange.Signed, b, values.Length, 0, d, values.Length, simd);
-                }
-
+                var decoded = Int8RoundTrip(values, StateRange.Signed, simd).Values;
                 Assert.All(decoded, x => Assert.True(float.IsNaN(x), $"{simd}: {x}"));
             }
         }
@@ -232,12 +206,7 @@ namespace WdGen.Runtime.Tests.Optimization
             var values = model.Clone();
             for (var step = 0; step < 8; step++)
             {
-                using (var stream = new MemoryStream())
-                {
-                    small.SaveState(stream);
-                    stream.Position = 0;
-                    reference.Commit(reference.ReadState(stream, "the small engine's state", null, convertFormat: true));
-                }
+                CopyState(small, reference, convertFormat: true);
 
                 var expected = values.Select(a => (float[])a.Clone()).ToArray();
                 reference.Step(expected, model.Gradients[step]);
@@ -271,12 +240,7 @@ namespace WdGen.Runtime.Tests.Optimization
             var differing = 0;
             for (var step = 3; step < 9; step++)
             {
-                using (var stream = new MemoryStream())
-                {
-                    exact.SaveState(stream);
-                    stream.Position = 0;
-                    cheap.Commit(cheap.ReadState(stream, "the exact engine's state", null, convertFormat: false));
-                }
+                CopyState(exact, cheap, convertFormat: false);
 
                 cheap.Groups[0].LearningRate = exact.Groups[0].LearningRate = 1e-2 * (1 + (step % 3));
                 var a = before.Select(x => (float[])x.Clone()).ToArray();
@@ -530,7 +494,10 @@ namespace WdGen.Runtime.Tests.Optimization
             Assert.Equal(expected, opt.LastGradNorm!.Value, 9);
         }
 
-        private static float[] RoundTripBlock(float[] values, StateRange range)
+        private static float[] RoundTripBlock(float[] values, StateRange range) => Int8RoundTrip(values, range, Simd.Best).Values;
+
+        /// <summary>Encodes <paramref name="values"/> as one int8 tensor and decodes it, on one instruction set.</summary>
+        private static (byte[] Codes, float[] Values) Int8RoundTrip(float[] values, StateRange range, SimdPath simd)
         {
             var buffer = new byte[Int8Blocks.Bytes(values.Length)];
             var decoded = new float[values.Length];
@@ -538,11 +505,20 @@ namespace WdGen.Runtime.Tests.Optimization
             fixed (byte* b = buffer)
             fixed (float* d = decoded)
             {
-                Int8Blocks.Encode(range, v, b, values.Length, 0, values.Length);
-                Int8Blocks.Decode(range, b, values.Length, 0, d, values.Length);
+                Int8Blocks.Encode(range, v, b, values.Length, 0, values.Length, simd);
+                Int8Blocks.Decode(range, b, values.Length, 0, d, values.Length, simd);
             }
 
-            return decoded;
+            return (buffer, decoded);
+        }
+
+        /// <summary>Loads <paramref name="source"/>'s state into <paramref name="target"/> through a state file in memory.</summary>
+        private static void CopyState(OptimizerEngine source, OptimizerEngine target, bool convertFormat)
+        {
+            using var stream = new MemoryStream();
+            source.SaveState(stream);
+            stream.Position = 0;
+            target.Commit(target.ReadState(stream, "the other engine's state", null, convertFormat));
         }
 
         /// <summary>The nearest bfloat16 by exhaustive comparison of the two neighbours (ties: even), NaN as quiet NaN.</summary>

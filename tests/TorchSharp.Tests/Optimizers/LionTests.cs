@@ -97,12 +97,7 @@ namespace WdGen.TorchSharp.Tests.Optimizers
             var twinGroups = twin.GetDecayGroups();
             var straight = groups.ToFusedLion(Lr, WeightDecay, maximize: true);
             var first = twinGroups.ToFusedLion(Lr, WeightDecay, maximize: true);
-            for (var step = 1; step <= 3; step++)
-            {
-                SetGradients(groups, twinGroups, step);
-                straight.step();
-                first.step();
-            }
+            StepInTurn(groups, straight, twinGroups, first, 1, 3, compare: false);
 
             var resumed = twinGroups.ToFusedLion(Lr, WeightDecay, maximize: true);
             var path = Path.Combine(directory, "lion.bin");
@@ -125,16 +120,7 @@ namespace WdGen.TorchSharp.Tests.Optimizers
                     break;
             }
 
-            for (var step = 4; step <= 6; step++)
-            {
-                SetGradients(groups, twinGroups, step);
-                straight.step();
-                resumed.step();
-                foreach (var (a, b) in groups.Entries.Zip(twinGroups.Entries))
-                {
-                    Assert.Equal(Values(a.Parameter), Values(b.Parameter));
-                }
-            }
+            StepInTurn(groups, straight, twinGroups, resumed, 4, 6, compare: true);
         }
 
         [Theory]
@@ -150,27 +136,13 @@ namespace WdGen.TorchSharp.Tests.Optimizers
             var first = twinGroups.ToFusedLion(Lr, WeightDecay, state: format);
             var elements = groups.Entries.Sum(e => e.ElementCount);
             Assert.True(format == StateFormat.BFloat16 ? straight.StateBytes == 2 * elements : straight.StateBytes <= 4 * elements, $"{straight.StateBytes} bytes");
-            for (var step = 1; step <= 3; step++)
-            {
-                SetGradients(groups, twinGroups, step);
-                straight.step();
-                first.step();
-            }
+            StepInTurn(groups, straight, twinGroups, first, 1, 3, compare: false);
 
             var path = Path.Combine(directory, "lean.bin");
             first.SaveState(path);
             var resumed = twinGroups.ToFusedLion(Lr, WeightDecay, state: format);
             resumed.LoadState(path);
-            for (var step = 4; step <= 6; step++)
-            {
-                SetGradients(groups, twinGroups, step);
-                straight.step();
-                resumed.step();
-                foreach (var (a, b) in groups.Entries.Zip(twinGroups.Entries))
-                {
-                    Assert.Equal(Values(a.Parameter), Values(b.Parameter));
-                }
-            }
+            StepInTurn(groups, straight, twinGroups, resumed, 4, 6, compare: true);
         }
 
         [Fact]

@@ -69,16 +69,7 @@ namespace WdGen.TorchSharp.Tests.Optimizers
             }
 
             Assert.Equal(straight.ParamGroups.Select(g => g.LearningRate), resumed.ParamGroups.Select(g => g.LearningRate));
-            for (var step = 4; step <= 6; step++)
-            {
-                SetGradients(groups, twinGroups, step);
-                straight.step();
-                resumed.step();
-                foreach (var (a, b) in groups.Entries.Zip(twinGroups.Entries))
-                {
-                    Assert.Equal(Values(a.Parameter), Values(b.Parameter));
-                }
-            }
+            StepInTurn(groups, straight, twinGroups, resumed, 4, 6, compare: true);
         }
 
         [Fact]

@@ -1,4 +1,6 @@
+using System.Linq;
 using TorchSharp;
+using TorchSharp.Modules;
 
 namespace WdGen.Samples
 {
@@ -11,5 +13,21 @@ namespace WdGen.Samples
     internal static class KeptScalars
     {
         public static readonly Scalar One = 1;
+
+        /// <summary>
+        /// TorchSharp's own <c>BatchNorm.forward</c> counts batches with <c>num_batches_tracked.add_(1)</c>: the same
+        /// temporary Scalar, in library code (CI met it too, as Scalar::toLong in samples/Vision). With a momentum set
+        /// (0.1 by default) the count changes nothing the module computes, so the samples drop the counter.
+        /// </summary>
+        public static void WithoutBatchCounters(torch.nn.Module model)
+        {
+            foreach (var module in model.modules().Prepend(model)) // modules() is the descendants only
+            {
+                if (module is BatchNorm norm && norm.momentum is not null)
+                {
+                    norm.num_batches_tracked = null;
+                }
+            }
+        }
     }
 }

@@ -29,6 +29,7 @@ namespace WdGen.Samples.Vision
                 new ResidualBlock(width, 2 * width, stride: 2));
             head = nn.Linear(2 * width, classes);
             RegisterComponents();
+            KeptScalars.WithoutBatchCounters(this); // TorchSharp's BatchNorm counter and its temporary Scalar (see KeptScalars)
         }
 
         public override Tensor forward(Tensor input)

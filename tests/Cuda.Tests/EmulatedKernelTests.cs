@@ -637,15 +637,21 @@ namespace WdGen.Cuda.Tests
             }
         }
 
+        /// <summary>
+        /// Bit for bit, except that a NaN matches any NaN: when two operands are NaN, x86 returns the first one's, and the
+        /// JIT may put a commutative operation's operands in either order (the CPU engine's gradient times a NaN clipping
+        /// scale returned the scale's NaN, the compiled kernel the gradient's); a GPU writes NaNs of its own.
+        /// </summary>
         public static void Floats(float[] expected, float[] actual, string what)
         {
             Assert.Equal(expected.Length, actual.Length);
             for (var i = 0; i < expected.Length; i++)
             {
-                if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+                if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i])
+                    && !(float.IsNaN(expected[i]) && float.IsNaN(actual[i])))
                 {
                     var relative = Math.Abs(expected[i] - actual[i]) / Math.Max(Math.Abs(expected[i]), float.Epsilon);
-                    Assert.Fail($"{what}: element {i} differs: CPU engine {expected[i]:R}, CUDA kernel {actual[i]:R} (relative {relative:E2}).");
+                    Assert.Fail($"{what}: element {i} differs: CPU engine {expected[i]:R} (0x{BitConverter.SingleToUInt32Bits(expected[i]):X8}), CUDA kernel {actual[i]:R} (0x{BitConverter.SingleToUInt32Bits(actual[i]):X8}; relative {relative:E2}).");
                 }
             }
         }

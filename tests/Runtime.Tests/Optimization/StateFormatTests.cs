@@ -48,6 +48,12 @@ namespace WdGen.Runtime.Tests.Optimization
             values[1] = float.PositiveInfinity;
             values[2] = float.NaN;
             values[3] = -1e-45f;
+            var nans = new[] { 0x7F800001u, 0xFFC00000u, 0xFFFFFFFFu, 0x7FFFFFFFu, 0x7FBFFFFFu, 0xFF80C000u }; // signalling, x86's default, all ones, …
+            for (var k = 0; k < nans.Length; k++)
+            {
+                values[4 + k] = BitConverter.UInt32BitsToSingle(nans[k]);
+            }
+
             foreach (var simd in Simd.Available)
             {
                 var encoded = new ushort[values.Length];
@@ -70,6 +76,10 @@ namespace WdGen.Runtime.Tests.Optimization
                 {
                     Assert.True(Nearest(values[i]) == encoded[i], $"{simd}, element {i}: {values[i]}");
                     Assert.Equal(BitConverter.UInt32BitsToSingle((uint)encoded[i] << 16), decoded[i]);
+                    if (float.IsNaN(values[i]))
+                    {
+                        Assert.True(encoded[i] == BFloat16.NaN && stochastic[i] == BFloat16.NaN, $"{simd}, element {i}: NaN {BitConverter.SingleToUInt32Bits(values[i]):X8} became {encoded[i]:X4} / {stochastic[i]:X4}, not 0x7FC0");
+                    }
                 }
 
                 Assert.True(scalar.AsSpan().SequenceEqual(stochastic), $"{simd}: stochastic rounding differs from the scalar code");
@@ -521,13 +531,13 @@ namespace WdGen.Runtime.Tests.Optimization
             target.Commit(target.ReadState(stream, "the other engine's state", null, convertFormat));
         }
 
-        /// <summary>The nearest bfloat16 by exhaustive comparison of the two neighbours (ties: even), NaN as quiet NaN.</summary>
+        /// <summary>The nearest bfloat16 by exhaustive comparison of the two neighbours (ties: even), every NaN as PyTorch's 0x7FC0.</summary>
         private static ushort Nearest(float x)
         {
             var bits = BitConverter.SingleToUInt32Bits(x);
             if (float.IsNaN(x))
             {
-                return (ushort)((bits >> 16) | 0x40);
+                return 0x7FC0;
             }
 
             var down = (ushort)(bits >> 16);

@@ -7,18 +7,24 @@ namespace WdGen.Optimization.Formats
 {
     /// <summary>
     /// bfloat16 (the top 16 bits of a float32) conversions. Encoding rounds to nearest, ties to even, overflows to ±Inf
-    /// and keeps NaN a (quiet) NaN; decoding is exact. Every <see cref="SimdPath"/> and the scalar tail compute the same bits.
+    /// and turns every NaN into <see cref="NaN"/>; decoding is exact. Every <see cref="SimdPath"/> and the scalar tail
+    /// compute the same bits.
     /// </summary>
     internal static unsafe class BFloat16
     {
+        /// <summary>
+        /// The bfloat16 every NaN becomes, whatever its sign and payload: the quiet NaN PyTorch's conversion writes
+        /// (c10::BFloat16). One value rather than the NaN's own top bits lets AVX-512 replace NaNs with one instruction
+        /// before rounding (<see cref="WithoutNaNPayloads"/>), where keeping payloads took three.
+        /// </summary>
+        public const ushort NaN = 0x7FC0;
+
         /// <summary>The bfloat16 nearest to <paramref name="value"/> (ties to even).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static ushort Round(float value)
         {
             var bits = BitConverter.SingleToUInt32Bits(value);
-            return float.IsNaN(value)
-                ? (ushort)((bits >> 16) | 0x40)
-                : (ushort)((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
+            return float.IsNaN(value) ? NaN : (ushort)((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -36,7 +42,7 @@ namespace WdGen.Optimization.Formats
             {
                 for (; i <= count - 8; i += 8)
                 {
-                    Store(destination + i, Rounded(Avx.LoadVector256(source + i)), simd);
+                    Store(destination + i, Rounded(Avx.LoadVector256(source + i), simd), simd);
                 }
             }
 
@@ -77,22 +83,19 @@ namespace WdGen.Optimization.Formats
             var i = 0;
             if (simd != SimdPath.Scalar)
             {
-                var quiet = Vector256.Create(0x40u);
                 var lanes = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
                 var vSeed = Vector256.Create((uint)seed);
                 for (; i <= count - 8; i += 8)
                 {
                     var index = Avx2.Add(Vector256.Create((uint)(first + i)), lanes);
-                    Store(destination + i, Stochastic(Avx.LoadVector256(source + i), index, vSeed, quiet), simd);
+                    Store(destination + i, Stochastic(Avx.LoadVector256(source + i), index, vSeed, simd), simd);
                 }
             }
 
             for (; i < count; i++)
             {
                 var bits = BitConverter.SingleToUInt32Bits(source[i]);
-                destination[i] = float.IsNaN(source[i])
-                    ? (ushort)((bits >> 16) | 0x40)
-                    : (ushort)((bits + (Hash((uint)(first + i), (uint)seed) & 0xFFFFu)) >> 16);
+                destination[i] = float.IsNaN(source[i]) ? NaN : (ushort)((bits + (Hash((uint)(first + i), (uint)seed) & 0xFFFFu)) >> 16);
             }
         }
 
@@ -128,7 +131,7 @@ namespace WdGen.Optimization.Formats
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<uint> Stochastic(Vector256<float> value, Vector256<uint> index, Vector256<uint> seed, Vector256<uint> quiet)
+        private static Vector256<uint> Stochastic(Vector256<float> value, Vector256<uint> index, Vector256<uint> seed, SimdPath simd)
         {
             var h = Avx2.MultiplyLow(Avx2.Xor(index, seed), Vector256.Create(0x9E3779B1u));
             h = Avx2.Xor(h, Avx2.ShiftRightLogical(h, 16));
@@ -136,21 +139,26 @@ namespace WdGen.Optimization.Formats
             h = Avx2.Xor(h, Avx2.ShiftRightLogical(h, 13));
             h = Avx2.MultiplyLow(h, Vector256.Create(0xC2B2AE35u));
             h = Avx2.Xor(h, Avx2.ShiftRightLogical(h, 16));
-            var bits = value.AsUInt32();
-            var rounded = Avx2.ShiftRightLogical(Avx2.Add(bits, Avx2.And(h, Vector256.Create(0xFFFFu))), 16);
-            var nan = Avx.CompareUnordered(value, value).AsUInt32();
-            return Avx2.BlendVariable(rounded, Avx2.Or(Avx2.ShiftRightLogical(bits, 16), quiet), nan);
+            return Avx2.ShiftRightLogical(Avx2.Add(WithoutNaNPayloads(value, simd), Avx2.And(h, Vector256.Create(0xFFFFu))), 16); // a NaN, now 0x7FC00000, plus under 2^16 stays 0x7FC0
         }
 
         /// <summary>The bfloat16 bits (in the low half of each lane) nearest to each element, as <see cref="Round"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        internal static Vector256<uint> Rounded(Vector256<float> value)
+        internal static Vector256<uint> Rounded(Vector256<float> value, SimdPath simd)
         {
-            var bits = value.AsUInt32();
+            var bits = WithoutNaNPayloads(value, simd); // a NaN is float32's 0x7FC00000, which rounds to NaN (0x7FC0)
             var upper = Avx2.ShiftRightLogical(bits, 16);
-            var rounded = Avx2.ShiftRightLogical(Avx2.Add(Avx2.Add(bits, Vector256.Create(0x7FFFu)), Avx2.And(upper, Vector256.Create(1u))), 16);
-            var nan = Avx.CompareUnordered(value, value).AsUInt32();
-            return Avx2.BlendVariable(rounded, Avx2.Or(upper, Vector256.Create(0x40u)), nan);
+            return Avx2.ShiftRightLogical(Avx2.Add(Avx2.Add(bits, Vector256.Create(0x7FFFu)), Avx2.And(upper, Vector256.Create(1u))), 16);
+        }
+
+        /// <summary>The elements' bits with every NaN replaced by 0x7FC00000 (float32's NaN whose top half is <see cref="NaN"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<uint> WithoutNaNPayloads(Vector256<float> value, SimdPath simd)
+        {
+            var nan = Vector256.Create((uint)NaN << 16);
+            return simd == SimdPath.Avx512
+                ? Avx512F.VL.Fixup(nan.AsSingle(), value, Vector256.Create(0x11111100), 0).AsUInt32() // vfixupimmps: NaN classes (nibbles 0, 1) keep the first operand, the rest take the value
+                : Avx2.BlendVariable(value.AsUInt32(), nan, Avx.CompareUnordered(value, value).AsUInt32());
         }
     }
 }

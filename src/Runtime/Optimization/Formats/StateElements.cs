@@ -46,7 +46,7 @@ namespace WdGen.Optimization.Formats
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Store(float* state, long i, Vector256<float> value)
-            => BFloat16.Store((ushort*)state + i, BFloat16.Rounded(value), Simd.Best);
+            => BFloat16.Store((ushort*)state + i, BFloat16.Rounded(value, Simd.Best), Simd.Best);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Load1(float* state, long i) => BFloat16.Widen(((ushort*)state)[i]);

@@ -112,8 +112,8 @@ __device__ __forceinline__ int wdg_chunk_length(const wdg_tensor& t, wdg_i64 sta
     return remaining < chunk_size ? (int)remaining : chunk_size;
 }
 
-// bfloat16 state (wdg_tensor.format == WDG_STATE_BFLOAT16): widened on load, rounded to nearest even on store, NaN kept
-// a quiet NaN: the CPU's BFloat16 codec, bit for bit. The updates run in float32 either way.
+// bfloat16 state (wdg_tensor.format == WDG_STATE_BFLOAT16): widened on load, rounded to nearest even on store, every NaN
+// stored as 0x7FC0 (as PyTorch converts one): the CPU's BFloat16 codec, bit for bit. The updates run in float32 either way.
 union wdg_bits
 {
     float f;
@@ -136,7 +136,7 @@ __device__ __forceinline__ unsigned short wdg_round_bf16(float x)
 {
     wdg_bits b;
     b.f = x;
-    return x != x ? (unsigned short)((b.u >> 16) | 0x40u) : (unsigned short)((b.u + 0x7FFFu + ((b.u >> 16) & 1u)) >> 16);
+    return x != x ? (unsigned short)0x7FC0u : (unsigned short)((b.u + 0x7FFFu + ((b.u >> 16) & 1u)) >> 16); // every NaN: 0x7FC0, as the CPU
 }
 
 // State k of a tensor, from chunk offset `start` (null when the tensor has no such state); bfloat16 state is addressed
@@ -224,7 +224,7 @@ __device__ __forceinline__ float wdg_param_set(const wdg_tensor& t, wdg_i64 i, f
     {
         wdg_bits b;
         b.f = v;
-        const unsigned short h = v != v ? (unsigned short)((b.u >> 16) | 0x40u)
+        const unsigned short h = v != v ? (unsigned short)0x7FC0u
             : (unsigned short)((b.u + (wdg_hash((unsigned int)i, (unsigned int)t.seed) & 0xFFFFu)) >> 16);
         ((unsigned short*)t.param)[i] = h;
         return wdg_widen(h);

@@ -632,23 +632,25 @@ namespace WdGen.Cuda.Tests
                     var hasA = cpu.ReadState(p, kind, a);
                     var hasB = gpu.ReadState(p, kind, b);
                     Assert.True(hasA == hasB, $"{specs[p].Name} {kind}: the CPU engine {(hasA ? "has" : "lacks")} it, the CUDA engine {(hasB ? "has" : "lacks")} it");
-                    Floats(a, b, $"{specs[p].Name} {kind}");
+                    Floats(a, b, $"{specs[p].Name} {kind}", anyNaN: cpu.SlotFormat(p) == StateFormat.Float32); // stored small, a NaN is one value
                 }
             }
         }
 
         /// <summary>
-        /// Bit for bit, except that a NaN matches any NaN: when two operands are NaN, x86 returns the first one's, and the
-        /// JIT may put a commutative operation's operands in either order (the CPU engine's gradient times a NaN clipping
-        /// scale returned the scale's NaN, the compiled kernel the gradient's); a GPU writes NaNs of its own.
+        /// Bit for bit; with <paramref name="anyNaN"/>, a NaN matches any NaN. That is for float32 values computed with
+        /// NaN operands: when two are NaN, x86 returns the first one's, and the JIT may put a commutative operation's
+        /// operands in either order (the CPU engine's gradient times a NaN clipping scale returned the scale's NaN, the
+        /// compiled kernel the gradient's); a GPU writes NaNs of its own. Stored bfloat16 or int8 values have one NaN
+        /// (0x7FC0, and int8's 0x7FC00000 scale), compared bit for bit.
         /// </summary>
-        public static void Floats(float[] expected, float[] actual, string what)
+        public static void Floats(float[] expected, float[] actual, string what, bool anyNaN = true)
         {
             Assert.Equal(expected.Length, actual.Length);
             for (var i = 0; i < expected.Length; i++)
             {
                 if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i])
-                    && !(float.IsNaN(expected[i]) && float.IsNaN(actual[i])))
+                    && !(anyNaN && float.IsNaN(expected[i]) && float.IsNaN(actual[i])))
                 {
                     var relative = Math.Abs(expected[i] - actual[i]) / Math.Max(Math.Abs(expected[i]), float.Epsilon);
                     Assert.Fail($"{what}: element {i} differs: CPU engine {expected[i]:R} (0x{BitConverter.SingleToUInt32Bits(expected[i]):X8}), CUDA kernel {actual[i]:R} (0x{BitConverter.SingleToUInt32Bits(actual[i]):X8}; relative {relative:E2}).");

@@ -13,9 +13,10 @@ namespace WdGen.Optimization.Formats
     internal static unsafe class BFloat16
     {
         /// <summary>
-        /// The bfloat16 every NaN becomes, whatever its sign and payload: the quiet NaN PyTorch's conversion writes
-        /// (c10::BFloat16). One value rather than the NaN's own top bits lets AVX-512 replace NaNs with one instruction
-        /// before rounding (<see cref="WithoutNaNPayloads"/>), where keeping payloads took three.
+        /// The bfloat16 every NaN becomes, whatever its sign and payload: the quiet NaN PyTorch's CPU conversion writes
+        /// (c10::BFloat16; its CUDA conversion writes 0x7FFF). One value rather than the NaN's own top bits lets AVX-512
+        /// replace NaNs with one instruction before rounding (<see cref="WithoutNaNPayloads"/>), where keeping payloads
+        /// took three.
         /// </summary>
         public const ushort NaN = 0x7FC0;
 
@@ -151,7 +152,11 @@ namespace WdGen.Optimization.Formats
             return Avx2.ShiftRightLogical(Avx2.Add(Avx2.Add(bits, Vector256.Create(0x7FFFu)), Avx2.And(upper, Vector256.Create(1u))), 16);
         }
 
-        /// <summary>The elements' bits with every NaN replaced by 0x7FC00000 (float32's NaN whose top half is <see cref="NaN"/>).</summary>
+        /// <summary>
+        /// The elements' bits with every NaN replaced by 0x7FC00000 (float32's NaN whose top half is <see cref="NaN"/>).
+        /// vfixupimmps classifies under MXCSR.DAZ, which .NET leaves off; a thread that turns it on (libtorch's
+        /// torch.set_flush_denormal(true)) would get zero for a denormal here, as its float arithmetic already does.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector256<uint> WithoutNaNPayloads(Vector256<float> value, SimdPath simd)
         {

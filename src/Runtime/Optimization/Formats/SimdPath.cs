@@ -12,7 +12,7 @@ namespace WdGen.Optimization.Formats
         Scalar,
         Avx2,
 
-        /// <summary>AVX-512 F/BW/VL: one-instruction narrowing (vpmovdb, vpmovdw) and three-input logic (vpternlogd).</summary>
+        /// <summary>AVX-512 F/BW/VL: one-instruction narrowing (vpmovdb, vpmovdw), three-input logic (vpternlogd) and NaN replacement (vfixupimmps).</summary>
         Avx512,
     }
 

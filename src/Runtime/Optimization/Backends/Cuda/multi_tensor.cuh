@@ -113,7 +113,7 @@ __device__ __forceinline__ int wdg_chunk_length(const wdg_tensor& t, wdg_i64 sta
 }
 
 // bfloat16 state (wdg_tensor.format == WDG_STATE_BFLOAT16): widened on load, rounded to nearest even on store, every NaN
-// stored as 0x7FC0 (as PyTorch converts one): the CPU's BFloat16 codec, bit for bit. The updates run in float32 either way.
+// stored as 0x7FC0 (as PyTorch 2.6 on the CPU): the CPU's BFloat16 codec, bit for bit. The updates run in float32 either way.
 union wdg_bits
 {
     float f;

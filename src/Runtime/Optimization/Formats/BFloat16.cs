@@ -14,9 +14,9 @@ namespace WdGen.Optimization.Formats
     {
         /// <summary>
         /// The bfloat16 every NaN becomes, whatever its sign and payload: the quiet NaN PyTorch writes (c10::BFloat16;
-        /// checked: 2.6's CPU tensor conversion writes 0x7FC0, 1.13's vectorized one 0xFFFF, CUDA's __float2bfloat16 0x7FFF). One value rather than the NaN's own top bits lets AVX-512
-        /// replace NaNs with one instruction before rounding (<see cref="WithoutNaNPayloads"/>), where keeping payloads
-        /// took three.
+        /// checked: PyTorch 2.6's CPU tensor conversion writes 0x7FC0, 1.13's vectorized one 0xFFFF, and CUDA's
+        /// __float2bfloat16 0x7FFF). One value rather than the NaN's own top bits lets AVX-512 replace NaNs with one
+        /// instruction before rounding (<see cref="WithoutNaNPayloads"/>), where keeping payloads took three.
         /// </summary>
         public const ushort NaN = 0x7FC0;
 

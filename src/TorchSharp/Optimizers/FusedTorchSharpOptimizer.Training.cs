@@ -189,8 +189,7 @@ namespace WdGen
             var own = ReferenceEquals(target, tensors[index]);
             using var scope = torch.NewDisposeScope();
             using var noGrad = torch.no_grad();
-            var average = torch.empty(lengths[index], torch.ScalarType.Float32, new torch.Device(deviceType, deviceIndex));
-            if (!engine.CopyEma(index, LibTorchSharp.Data(average.Handle)))
+            if (!engine.HasEma(index))
             {
                 if (!own)
                 {
@@ -200,6 +199,8 @@ namespace WdGen
                 return;
             }
 
+            var average = torch.empty(lengths[index], torch.ScalarType.Float32, new torch.Device(deviceType, deviceIndex));
+            engine.CopyEma(index, LibTorchSharp.Data(average.Handle));
             target.copy_(average.reshape(target.shape));
             if (own)
             {
